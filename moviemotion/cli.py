@@ -1,0 +1,90 @@
+"""The ``moviemotion`` command line: a thin layer over the library.
+
+Each part registers its commands here; user errors print one line and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import warnings
+from typing import Annotated
+
+import typer
+
+from moviemotion import __version__
+from moviemotion.errors import MovieMotionError
+from moviemotion.progress import console
+
+app = typer.Typer(
+    name="moviemotion",
+    help=(
+        "Turn a movie and its audience's recordings into a second-by-second timeline of feels.\n\n"
+        "Example:\n\n"
+        "  moviemotion sample screening demo/ && moviemotion audience demo/seats -o out/"
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"moviemotion {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
+) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+# Each part's commands live in moviemotion/commands/<part>.py and expose ``register(app)``.
+_COMMAND_MODULES = [
+    "moviemotion.commands.video",
+]
+
+
+def _register_commands() -> None:
+    import importlib
+
+    for name in _COMMAND_MODULES:
+        importlib.import_module(name).register(app)
+
+
+_register_commands()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app, turning user errors into one clear line and an exit code."""
+    warnings.simplefilter("default")
+    try:
+        app(args=argv, standalone_mode=False)
+    except MovieMotionError as exc:
+        console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted[/]")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except Exception as exc:  # click usage errors come through here with standalone_mode=False
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()
