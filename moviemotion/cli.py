@@ -66,24 +66,10 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning user errors into one clear line and an exit code."""
     warnings.simplefilter("default")
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, prog_name="moviemotion")
     except MovieMotionError as exc:
-        console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        console.print("[yellow]interrupted[/]")
-        sys.exit(130)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        sys.exit(1)
-    except Exception as exc:  # click usage errors come through here with standalone_mode=False
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
 
 
 if __name__ == "__main__":

@@ -136,6 +136,10 @@ class VideoReader:
     def _open(self) -> av.container.InputContainer:
         try:
             container = av.open(str(self.path), mode="r")
+        except av.error.EOFError:
+            raise VideoError(
+                f"{self.path}: contains no video frames (zero-length or cut off before the first frame)"
+            ) from None
         except av.error.FFmpegError as exc:
             raise VideoError(f"{self.path}: not a readable video ({_ffmpeg_reason(exc)})") from None
         if not container.streams.video:
@@ -248,10 +252,9 @@ class VideoReader:
         prev = None  # (t, av frame): the last decoded frame, not yet known to be on screen
         last_t = None
         eps = 1e-6
+        errors: list[str] = []
         try:
-            for frame in container.decode(stream):
-                if frame.time is None:
-                    continue
+            for frame in self._decode(stream, errors):
                 t = float(frame.time) - t0
                 if t < start - eps:
                     continue
@@ -270,17 +273,21 @@ class VideoReader:
                     next_k = max(next_k + 1, math.ceil((t - start) / step - eps))
                 prev = (t, frame)
             if step is not None and prev is not None:
-                if start + next_k * step < prev[0] + frame_dur - eps:
+                # The last frame stays on screen until the stream's declared end.
+                shown_until = prev[0] + frame_dur
+                if math.isfinite(info.duration) and info.duration > prev[0]:
+                    shown_until = info.duration
+                if start + next_k * step < shown_until - eps:
                     yield prev[0], _rotate(convert(prev[1]), rot_k)
                 prev = None
-        except av.error.FFmpegError as exc:
-            where = f"{last_t:.3f} s" if last_t is not None else "the start"
-            warnings.warn(
-                f"{self.path}: decoding stopped at {where}: {_ffmpeg_reason(exc)} "
-                "(the file is truncated or corrupt after that point)",
-                TruncatedVideoWarning,
-                stacklevel=2,
-            )
+        finally:
+            if errors:
+                warnings.warn(
+                    f"{self.path}: {len(errors)} damaged packet(s), first at {errors[0]}; "
+                    "the readable frames around them were decoded (the file is corrupt or truncated)",
+                    TruncatedVideoWarning,
+                    stacklevel=3,
+                )
         if last_t is None and start == 0.0:
             raise VideoError(f"{self.path}: no frame could be decoded")
         declared = info.duration
@@ -298,6 +305,34 @@ class VideoReader:
                 TruncatedVideoWarning,
                 stacklevel=2,
             )
+
+    def _decode(self, stream, errors: list[str], max_consecutive: int = 200):
+        """Decode packet by packet, skipping damaged packets (recorded in ``errors``)."""
+        last_time = None
+        consecutive = 0
+        packets = self._container.demux(stream)
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                break
+            except av.error.FFmpegError as exc:  # the demuxer cannot go on: the file ends here
+                errors.append(f"{last_time or 0.0:.3f} s (demuxer: {_ffmpeg_reason(exc)})")
+                break
+            try:
+                frames = packet.decode()
+                consecutive = 0
+            except av.error.FFmpegError as exc:
+                errors.append(f"{(last_time or 0.0):.3f} s ({_ffmpeg_reason(exc)})")
+                consecutive += 1
+                if consecutive >= max_consecutive:
+                    break
+                continue
+            for frame in frames:
+                if frame.time is None:
+                    continue
+                last_time = float(frame.time)
+                yield frame
 
     def _converter(self, mode: FrameMode, full_range: bool, size: tuple[int, int] | None):
         info = self.info

@@ -59,14 +59,16 @@ def write_video(
         container = av.open(str(tmp), mode="w", format="mp4",
                             options={"movflags": "faststart"} if faststart else {})
         stream = None
+        pending = None  # the previous frame: its duration is known once the next one arrives
+        default_dur = round(1 / rate / _TIME_BASE)
         try:
             for i, item in enumerate(frames):
                 if isinstance(item, tuple):
                     t, img = item
-                    pts = int(round(float(t) / _TIME_BASE))
+                    pts = round(float(t) / _TIME_BASE)
                 else:
                     img = item
-                    pts = int(round(i / rate / _TIME_BASE))
+                    pts = round(i / rate / _TIME_BASE)
                 img = np.ascontiguousarray(img, dtype=np.uint8)
                 if stream is None:
                     stream = _add_stream(container, img.shape[1], img.shape[0], rate, crf,
@@ -81,8 +83,13 @@ def write_video(
                     frame.color_range = 2 if full_range else 1
                 frame.pts = pts
                 frame.time_base = _TIME_BASE
-                for packet in stream.encode(frame):
-                    container.mux(packet)
+                if pending is not None:
+                    pending.duration = pts - pending.pts
+                    _mux(container, stream, pending)
+                pending = frame
+            if pending is not None:
+                pending.duration = default_dur
+                _mux(container, stream, pending)
             if stream is None:
                 raise ValueError("write_video got no frames")
             for packet in stream.encode():
@@ -90,6 +97,11 @@ def write_video(
         finally:
             container.close()
     return path
+
+
+def _mux(container, stream, frame) -> None:
+    for packet in stream.encode(frame):
+        container.mux(packet)
 
 
 def _add_stream(container, width, height, rate, crf, lossless, full_range, rotation, gop):
@@ -102,7 +114,7 @@ def _add_stream(container, width, height, rate, crf, lossless, full_range, rotat
     else:
         stream = container.add_stream("libx264", rate=rate)
         stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": str(crf), "preset": "veryfast"}
+        stream.options = {"crf": str(crf), "preset": "veryfast", "bf": "0"}
         stream.codec_context.color_range = 2 if full_range else 1
         stream.codec_context.colorspace = 1 if height >= 720 else 5
     stream.width, stream.height = width, height

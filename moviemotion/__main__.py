@@ -1,0 +1,5 @@
+"""``python -m moviemotion`` runs the CLI."""
+
+from moviemotion.cli import main
+
+main()
