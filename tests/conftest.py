@@ -44,6 +44,24 @@ def chromium() -> str:
     return p
 
 
+class Browser:
+    """Headless Chromium for tests: ``dom, errors = browser.load(path)``."""
+
+    def __init__(self, binary: str, workdir: Path):
+        self.binary = binary
+        self.workdir = workdir
+
+    def load(self, html: Path, wait_ms: int = 4000) -> tuple[str, list[str]]:
+        """Rendered DOM and the console errors / uncaught exceptions of the page."""
+        dom, log = chromium_load(self.binary, html, self.workdir, wait_ms)
+        return dom, console_errors(log)
+
+
+@pytest.fixture
+def browser(chromium: str, tmp_path: Path) -> Browser:
+    return Browser(chromium, tmp_path)
+
+
 def chromium_load(chromium: str, html: Path, tmp_path: Path, wait_ms: int = 4000) -> tuple[str, str]:
     """Load ``html`` in headless Chromium; return (rendered DOM, browser log).
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -35,7 +35,7 @@ def info_command(
     console.print(table)
 
 
-class SampleKind(str, Enum):
+class SampleKind(StrEnum):
     flashes = "flashes"
     shapes = "shapes"
     cuts = "cuts"

@@ -94,7 +94,7 @@ _TEMPLATE = """<!DOCTYPE html>
  th { background: #f5f5fa; position: sticky; top: 40px; }
  footer { color: var(--muted); font-size: 12px; padding: 0 40px 30px; }
 </style>
-<script type="text/javascript">{{ plotly_js }}</script>
+<script type="text/javascript">{{ plotly_js | safe }}</script>
 </head><body>
 <header><h1>{{ title }}</h1>{% if subtitle %}<p>{{ subtitle }}</p>{% endif %}</header>
 <nav>{% for s in sections %}<a href="#{{ s.anchor }}">{{ s.title }}</a>{% endfor %}</nav>

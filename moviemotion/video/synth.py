@@ -226,7 +226,7 @@ def flash_bursts(
     dark = canvas(size, off)
 
     def frame(t: float) -> np.ndarray:
-        for s, r in zip(burst_starts, fl):
+        for s, r in zip(burst_starts, fl, strict=True):
             if s <= t < s + flashes_per_burst / hz:
                 return r(t)
         return dark
