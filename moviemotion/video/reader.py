@@ -162,30 +162,33 @@ class VideoReader:
             duration = self._container.duration / av.time_base
         rate = stream.average_rate or stream.guessed_rate or stream.base_rate
         fps = float(rate) if rate else math.nan
-        # Rotation and colour properties live on frames: peek at the first few frames.
+        # Rotation and colour properties live on frames: decode the first frame only.
         rotation = 0
-        first_times: list[float] = []
         color_range = _RANGE_NAMES.get(int(getattr(cc, "color_range", 0) or 0), "unknown")
         color_matrix = _MATRIX_NAMES.get(int(getattr(cc, "colorspace", 2) or 2), "unknown")
         pix_fmt = cc.pix_fmt or "unknown"
+        first = None
         try:
-            for frame in self._container.decode(stream):
-                if not first_times:
-                    rotation = _round_rotation(frame.rotation)
-                    pix_fmt = frame.format.name
-                    color_range = _RANGE_NAMES.get(int(frame.color_range or 0), color_range)
-                    color_matrix = _MATRIX_NAMES.get(int(frame.colorspace or 2), color_matrix)
-                if frame.time is not None:
-                    first_times.append(float(frame.time))
-                if len(first_times) >= 12:
-                    break
+            first = next(iter(self._container.decode(stream)), None)
         except av.error.FFmpegError as exc:
-            if not first_times:
-                raise VideoError(
-                    f"{self.path}: cannot decode any frame ({_ffmpeg_reason(exc)})"
-                ) from None
-        if not first_times:
+            raise VideoError(f"{self.path}: cannot decode any frame ({_ffmpeg_reason(exc)})") from None
+        if first is None:
             raise VideoError(f"{self.path}: contains no video frames (zero-length video)")
+        rotation = _round_rotation(first.rotation)
+        pix_fmt = first.format.name
+        color_range = _RANGE_NAMES.get(int(first.color_range or 0), color_range)
+        color_matrix = _MATRIX_NAMES.get(int(first.colorspace or 2), color_matrix)
+        # Variable frame rate: look at the first packets' timestamps (no decoding needed).
+        self._container.seek(0)
+        first_times: list[float] = []
+        try:
+            for packet in self._container.demux(stream):
+                if packet.pts is not None and packet.time_base is not None:
+                    first_times.append(float(packet.pts * packet.time_base))
+                if len(first_times) >= 24:
+                    break
+        except av.error.FFmpegError:
+            pass
         self._container.seek(0)
         if color_range == "unknown" and pix_fmt.startswith("yuv"):
             color_range = "limited"  # FFmpeg's (and every broadcaster's) default for YUV
