@@ -1,0 +1,82 @@
+"""The limits each profile applies (``broadcast``, ``wcag``); ``iris-compat`` lives in iris.py.
+
+Both profiles share the flash definitions of ITU-R BT.1702 / Ofcom / WCAG 2.x:
+
+* general flash: a pair of opposing transitions of relative luminance, each a change of
+  at least 0.1 (10 % of white) where the darker of the two states is below 0.8;
+* red flash: a pair of opposing transitions of the red value ``max(0, (R - G - B) * 320)``
+  (linear R, G, B; counted only where ``R / (R + G + B) >= 0.8``) changing by more than 20;
+* a sequence fails when more than 3 flashes (more than 6 transitions) happen inside a
+  half-open 1-second window of presentation time over an area above ``area_threshold``.
+
+They differ in what "area" means: ``broadcast`` measures the share of the whole screen;
+``wcag`` the largest share of any 10-degree field of view, a rectangle ``field_width`` of
+the frame width wide with a 4:3 aspect (341 x 256 px on a 1024 x 768 screen).
+
+Example
+-------
+>>> PROFILES["broadcast"].max_transitions, PROFILES["wcag"].field_width
+(6, 0.3333333333333333)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Limits of one photosensitivity guideline.
+
+    name: written into every output.
+    area_threshold: flashing area (0-1) that must be *exceeded* to fail.
+    field_width: ``None`` for the whole screen, else the 10-degree field's width as a share
+        of the frame width (its height is ``0.75 *`` that width, in pixels).
+    max_transitions: transitions allowed in any 1-second window (6 = 3 flashes).
+    luminance_delta: smallest change of relative luminance that is a transition.
+    darker_max: a luminance transition counts only if its darker state is below this.
+    red_delta: a red transition is a change of the red value larger than this.
+    min_leading_edge_gap_s: flashes whose leading edges are at least this far apart are
+        acceptable (BT.1702: 9 frames at 50 Hz field rate / 25 fps = 0.36 s). With the
+        1-second rule this is implied (four leading edges inside one second cannot all be
+        0.36 s apart); it is kept so the setting is visible in the outputs.
+    extended: apply the extended-failure rule (2-3 flashes/s for 4 of the last 5 s).
+    extended_window_s, extended_seconds: that rule's 5 s window and 4 s of sustained flashing.
+    """
+
+    name: str
+    area_threshold: float = 0.25
+    field_width: float | None = None
+    max_transitions: int = 6
+    luminance_delta: float = 0.1
+    darker_max: float = 0.8
+    red_delta: float = 20.0
+    min_leading_edge_gap_s: float | None = None
+    extended: bool = False
+    extended_window_s: float = 5.0
+    extended_seconds: float = 4.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+PROFILES: dict[str, Profile] = {
+    "broadcast": Profile("broadcast", min_leading_edge_gap_s=9 / 25),
+    "wcag": Profile("wcag", field_width=1 / 3),
+}
+
+#: Every profile the CLI accepts (``iris-compat`` is analysed by moviemotion.flash.iris).
+PROFILE_NAMES = ("broadcast", "wcag", "iris-compat")
+
+
+def get_profile(name: str, **overrides: Any) -> Profile:
+    """The named profile, with fields replaced by ``overrides`` (e.g. ``extended=True``)."""
+    from dataclasses import replace
+
+    from moviemotion.errors import InputError
+
+    if name not in PROFILES:
+        raise InputError(f"unknown flash profile {name!r} (choose from {', '.join(PROFILES)})")
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    return replace(PROFILES[name], **overrides)
