@@ -40,12 +40,13 @@ class SampleKind(StrEnum):
     shapes = "shapes"
     cuts = "cuts"
     checkerboard = "checkerboard"
+    screening = "screening"
 
 
 def sample_command(
     kind: Annotated[SampleKind, typer.Argument(help="What to render.")],
-    output: Annotated[Path, typer.Argument(help="Output .mp4 file.")],
-    duration: Annotated[float, typer.Option(help="Seconds.")] = 5.0,
+    output: Annotated[Path, typer.Argument(help="Output .mp4 file (screening: a folder).")],
+    duration: Annotated[float | None, typer.Option(help="Seconds (default 5; screening 24).")] = None,
     fps: Annotated[float, typer.Option(help="Frames per second.")] = 25.0,
     width: Annotated[int, typer.Option(help="Width in pixels (even).")] = 640,
     height: Annotated[int, typer.Option(help="Height in pixels (even).")] = 360,
@@ -53,6 +54,7 @@ def sample_command(
     area: Annotated[float, typer.Option(help="Share of the screen that flashes (0-1).")] = 1.0,
     red: Annotated[bool, typer.Option(help="Saturated red flashes instead of white.")] = False,
     seed: Annotated[int, typer.Option(help="Random seed (shapes, cuts).")] = 0,
+    seats: Annotated[int, typer.Option(help="Seat recordings (screening).")] = 4,
 ) -> None:
     """Render a test video with known content (H.264 MP4).
 
@@ -61,8 +63,20 @@ def sample_command(
       `moviemotion sample flashes flash.mp4 --hz 5 --area 0.3`
 
       `moviemotion sample cuts cuts.mp4 --duration 10`
+
+      `moviemotion sample screening demo/screening` (movie.mp4, seats/seatNN.mp4 at 640x480
+      10 fps with synthetic faces, manifest.csv)
     """
     from moviemotion.video import synth
+
+    if kind is SampleKind.screening:
+        from moviemotion.audience.screening import make_screening
+
+        made = make_screening(output, seats=seats, duration=duration or 24.0)
+        console.print(f"wrote {made['movie']}, {len(made['seats'])} seat recordings in "
+                      f"{output / 'seats'} and {made['manifest']}")
+        return
+    duration = duration or 5.0
 
     size = (width, height)
     if kind is SampleKind.flashes:

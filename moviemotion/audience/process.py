@@ -1,0 +1,203 @@
+"""One recording -> per-sample faces with their emotion probabilities (streaming, batched).
+
+Frames are decoded as luma at the sampling rate (``fps``), faces are detected on a
+downscaled copy every ``detect_every``-th sample (in between, the last boxes are held:
+seated viewers barely move), the crops are classified in batches across frames, and at
+the end the boxes are tracked into anonymous viewers. Memory holds only the per-face
+results (a few numbers per face and sample), never frames, so it stays flat in the
+recording's length.
+
+Example
+-------
+>>> from moviemotion.audience.process import ProcessSettings, analyse_recording  # doctest: +SKIP
+>>> faces = analyse_recording(Path("seat01.mp4"), classifier, ProcessSettings(fps=2))
+>>> faces.table.num_rows, faces.stats["classify_s"]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pyarrow as pa
+
+from moviemotion.emotion.labels import EMOTIONS
+from moviemotion.errors import InputError, ModelError
+from moviemotion.faces import Detections, crop_faces, make_detector, track_faces
+
+#: Version of the per-recording table layout; bump when its columns or meaning change.
+FACES_FORMAT = 1
+
+
+class Classifier(Protocol):
+    """An emotion model: ``predict(uint8 (N, 48, 48)) -> float (N, 7)`` in ``classes`` order."""
+
+    classes: tuple[str, ...]
+
+    def predict(self, faces: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class ProcessSettings:
+    """Everything that changes a recording's per-sample results (part of the resume key)."""
+
+    fps: float = 2.0
+    detect_every: int = 1
+    detector: str = "haar"
+    detector_knobs: dict = field(default_factory=dict)
+    max_gap: float = 2.0
+    min_track_share: float = 0.1
+    crop_margin: float = 0.0
+    batch: int = 128
+    model_id: str = ""
+
+    def __post_init__(self):
+        if not self.fps > 0:
+            raise InputError(f"sampling fps must be positive, got {self.fps}")
+        if self.detect_every < 1:
+            raise InputError(f"detect every must be >= 1, got {self.detect_every}")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def fingerprint(self) -> str:
+        d = self.as_dict()
+        d.pop("batch")  # batching does not change results
+        d["format"] = FACES_FORMAT
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass
+class RecordingFaces:
+    """A recording's analysis: one row per (sample, face) and one per sample with no face.
+
+    ``table`` columns: ``t`` (s, recording time = the frame's presentation time), ``face``
+    (bool), ``track`` (int, -1 = no face or a dropped false hit), ``x, y, w, h`` (pixels),
+    ``score`` (detector confidence), ``detected`` (bool: found on this sample, not held from
+    an earlier one), then one float32 probability column per emotion (NaN without a face).
+    """
+
+    table: pa.Table
+    duration: float
+    frame_fps: float
+    width: int
+    height: int
+    stats: dict
+
+
+def analyse_recording(
+    path: Path,
+    classifier: Classifier,
+    settings: ProcessSettings = ProcessSettings(),
+    on_progress: Callable[[int], None] | None = None,
+    crops_dir: Path | None = None,
+) -> RecordingFaces:
+    """Detect, classify and track the faces of one recording (see module docs).
+
+    ``on_progress(n)`` is called with the number of samples processed so far;
+    ``crops_dir`` (debugging only) saves every face crop as PNG there.
+    """
+    from moviemotion.video import open_video
+
+    if tuple(classifier.classes) != EMOTIONS:
+        raise ModelError(f"the emotion model's classes {tuple(classifier.classes)} are not {EMOTIONS}")
+    detector = make_detector(settings.detector, **settings.detector_knobs)
+    t_dec = t_det = t_cls = 0.0
+    times: list[float] = []
+    rows_t: list[np.ndarray] = []
+    rows_box: list[np.ndarray] = []
+    rows_score: list[np.ndarray] = []
+    rows_detected: list[np.ndarray] = []
+    probs_parts: list[np.ndarray] = []
+    pending: list[np.ndarray] = []
+    n_pending = 0
+    held = Detections.empty()
+
+    def flush() -> None:
+        nonlocal n_pending, t_cls, pending
+        if not pending:
+            return
+        c0 = time.perf_counter()
+        batch = np.concatenate(pending)
+        probs_parts.append(np.asarray(classifier.predict(batch), np.float32).reshape(len(batch), len(EMOTIONS)))
+        t_cls += time.perf_counter() - c0
+        pending, n_pending = [], 0
+
+    with open_video(path) as video, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        info = video.info
+        frames = video.frames(fps=settings.fps, mode="gray")
+        i = 0
+        while True:
+            d0 = time.perf_counter()
+            item = next(frames, None)
+            t_dec += time.perf_counter() - d0
+            if item is None:
+                break
+            t, gray = item
+            d0 = time.perf_counter()
+            fresh = i % settings.detect_every == 0
+            if fresh:
+                held = detector.detect(gray)
+            crops = crop_faces(gray, held.boxes, margin=settings.crop_margin) if len(held) else None
+            t_det += time.perf_counter() - d0
+            times.append(t)
+            n = len(held)
+            rows_t.append(np.full(max(n, 1), t))
+            rows_box.append(held.boxes if n else np.full((1, 4), np.nan, np.float32))
+            rows_score.append(held.scores if n else np.full(1, np.nan, np.float32))
+            rows_detected.append(np.full(max(n, 1), fresh and n > 0))
+            if n:
+                if crops_dir is not None:
+                    _save_crops(crops_dir, t, crops)
+                pending.append(crops)
+                n_pending += n
+                if n_pending >= settings.batch:
+                    flush()
+            i += 1
+            if on_progress is not None and i % 8 == 0:
+                on_progress(i)
+        flush()
+    truncated = [str(w.message) for w in caught if "truncated" in str(w.message) or "decoding stopped" in str(w.message)]
+    if on_progress is not None:
+        on_progress(len(times))
+    a0 = time.perf_counter()
+    t_all = np.concatenate(rows_t) if rows_t else np.zeros(0)
+    boxes = np.concatenate(rows_box) if rows_box else np.zeros((0, 4), np.float32)
+    face = ~np.isnan(boxes[:, 0])
+    probs = np.full((len(t_all), len(EMOTIONS)), np.nan, np.float32)
+    if probs_parts:
+        probs[face] = np.concatenate(probs_parts)
+    track = np.full(len(t_all), -1, np.int64)
+    track[face] = track_faces(t_all[face], boxes[face], max_gap=settings.max_gap,
+                              min_share=settings.min_track_share, n_samples=len(times))
+    cols = {
+        "t": pa.array(t_all, pa.float64()),
+        "face": pa.array(face),
+        "track": pa.array(track, pa.int32()),
+        "x": boxes[:, 0], "y": boxes[:, 1], "w": boxes[:, 2], "h": boxes[:, 3],
+        "score": np.concatenate(rows_score) if rows_score else np.zeros(0, np.float32),
+        "detected": np.concatenate(rows_detected) if rows_detected else np.zeros(0, bool),
+    }
+    for k, name in enumerate(EMOTIONS):
+        cols[name] = probs[:, k]
+    table = pa.table(cols)
+    t_track = time.perf_counter() - a0
+    stats = {"samples": len(times), "faces": int(face.sum()), "decode_s": t_dec, "detect_s": t_det,
+             "classify_s": t_cls, "track_s": t_track, "warnings": truncated}
+    return RecordingFaces(table, float(info.duration), float(info.fps), info.width, info.height, stats)
+
+
+def _save_crops(folder: Path, t: float, crops: np.ndarray) -> None:
+    import cv2
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for k, c in enumerate(crops):
+        cv2.imwrite(str(folder / f"t{t:09.3f}_f{k}.png"), c)

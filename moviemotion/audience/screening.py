@@ -1,0 +1,147 @@
+"""A small synthetic screening rendered in code: a movie clip, seat recordings, a manifest.
+
+The movie is a sequence of scenes, each meant to provoke one feeling (see :data:`SCENES`).
+Every seat shows one procedurally drawn viewer (:mod:`moviemotion.audience.synthface`)
+who reacts to the scenes after their own delay, sometimes with their own emotion, sways
+a little, and once briefly leaves the frame. Seats start recording at different movie
+times (their offsets, in the manifest). Nothing is read from disk: no face images exist.
+
+Example
+-------
+>>> from moviemotion.audience.screening import make_screening          # doctest: +SKIP
+>>> paths = make_screening("demo/screening", seats=4, duration=24)
+>>> paths["manifest"], paths["seats"][0]
+(PosixPath('demo/screening/manifest.csv'), PosixPath('demo/screening/seats/seat01.mp4'))
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from moviemotion.audience.synthface import STYLES, background, draw_face
+from moviemotion.io import atomic_write_text
+from moviemotion.video import synth
+
+#: The movie's scenes: (start second, end second, the feeling it provokes), for 24 s.
+SCENES = (
+    (0.0, 5.0, "neutral"),
+    (5.0, 9.0, "happy"),
+    (9.0, 12.0, "neutral"),
+    (12.0, 15.0, "surprise"),
+    (15.0, 19.0, "sad"),
+    (19.0, 24.0, "happy"),
+)
+
+
+@dataclass(frozen=True)
+class Seat:
+    """One synthetic viewer: how late and how they react, where the camera puts them."""
+
+    label: str
+    offset: float  # movie time at the recording's first frame
+    delay: float  # seconds from a scene's start to the reaction
+    swaps: tuple[tuple[str, str], ...] = ()  # (scene feeling, this viewer's feeling instead)
+    away: tuple[float, float] | None = None  # movie-time interval with no face (left the seat)
+    face_height: float = 220.0
+    style: int = 0
+
+    def expression(self, movie_t: float, scenes=SCENES) -> str:
+        """The expression this viewer shows at movie time ``movie_t``."""
+        feel = "neutral"
+        for start, end, f in scenes:
+            if start + self.delay <= movie_t < end + self.delay:
+                feel = f
+        return dict(self.swaps).get(feel, feel)
+
+
+def default_seats(n: int = 4) -> list[Seat]:
+    """``n`` different viewers with different delays, reactions and offsets."""
+    base = [
+        Seat("seat01", offset=-2.0, delay=0.5, style=0, face_height=230),
+        Seat("seat02", offset=0.0, delay=1.0, swaps=(("sad", "neutral"),), style=1, face_height=200,
+             away=(10.0, 11.0)),
+        Seat("seat03", offset=1.5, delay=0.5, swaps=(("surprise", "fear"),), style=2, face_height=250),
+        Seat("seat04", offset=-1.0, delay=1.5, style=3, face_height=210),
+    ]
+    seats = []
+    for i in range(n):
+        s = base[i % len(base)]
+        seats.append(Seat(f"seat{i + 1:02d}", s.offset + 0.25 * (i // len(base)), s.delay, s.swaps,
+                          s.away, s.face_height, s.style))
+    return seats
+
+
+def seat_renderer(seat: Seat, size: tuple[int, int] = (640, 480), seed: int = 0):
+    """``t -> RGB frame`` of a seat camera; ``t`` is recording time."""
+    w, h = size
+    back = background(size, seed)
+    rng = np.random.default_rng(seed)
+    phase = rng.uniform(0, 2 * math.pi, 2)
+
+    def frame(t: float) -> np.ndarray:
+        img = back.copy()
+        mt = t + seat.offset
+        if seat.away and seat.away[0] <= mt < seat.away[1]:
+            return img
+        cx = w / 2 + 0.04 * w * math.sin(0.7 * t + phase[0])
+        cy = 0.46 * h + 0.02 * h * math.sin(0.45 * t + phase[1])
+        draw_face(img, (cx, cy), seat.face_height * h / 480, seat.expression(mt), STYLES[seat.style % len(STYLES)])
+        return img
+
+    return frame
+
+
+def movie_renderer(size: tuple[int, int] = (640, 360), scenes=SCENES):
+    """A stand-in film: each scene its own moving shapes on a mood colour, with a caption."""
+    moods = {"neutral": (70, 70, 80), "happy": (200, 150, 40), "surprise": (20, 120, 160),
+             "sad": (30, 40, 90), "angry": (140, 20, 20), "fear": (40, 20, 50)}
+    parts = [(synth.moving_shapes(size, seed=i, background=moods[f]), end - start)
+             for i, (start, end, f) in enumerate(scenes)]
+    play = synth.concat(parts)
+
+    def frame(t: float) -> np.ndarray:
+        img = play(t)
+        feel = next((f for s, e, f in scenes if s <= t < e), scenes[-1][2])
+        cv2.putText(img, f"scene: {feel}", (16, 36), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (255, 255, 255), 2,
+                    cv2.LINE_AA)
+        return img
+
+    return frame
+
+
+def make_screening(
+    out_dir: str | os.PathLike[str],
+    seats: int = 4,
+    duration: float = 24.0,
+    fps: float = 10.0,
+    size: tuple[int, int] = (640, 480),
+) -> dict:
+    """Write ``movie.mp4``, ``seats/seatNN.mp4`` and ``manifest.csv`` into ``out_dir``.
+
+    Each seat records from its offset until the movie's end. Returns the paths and the
+    seats (with their scripted expressions, for checking results).
+    """
+    out = Path(out_dir)
+    scenes = tuple((s, min(e, duration), f) for s, e, f in SCENES if s < duration)
+    movie = synth.write_video(out / "movie.mp4", synth.render(movie_renderer(scenes=scenes), 25, duration), fps=25)
+    spec = default_seats(seats)
+    paths = []
+    for i, seat in enumerate(spec):
+        length = duration - seat.offset
+        paths.append(synth.write_video(out / "seats" / f"{seat.label}.mp4",
+                                       synth.render(seat_renderer(seat, size, seed=i), fps, length), fps=fps))
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["recording", "label", "offset"])
+    for seat, p in zip(spec, paths, strict=True):
+        writer.writerow([f"seats/{p.name}", seat.label, seat.offset])
+    manifest = atomic_write_text(out / "manifest.csv", buf.getvalue())
+    return {"movie": movie, "seats": paths, "manifest": manifest, "spec": spec, "scenes": scenes}

@@ -1,0 +1,135 @@
+"""Face detection behind a small interface: ``detector.detect(gray) -> Detections``.
+
+The default backend is OpenCV's bundled Haar frontal-face cascade (works offline, ships
+with ``opencv-python-headless``). It runs on a downscaled copy of the luma frame
+(``detect_width`` pixels wide) and maps boxes back to the input's pixel coordinates.
+Other backends only need a ``detect`` method with the same signature; register them in
+:data:`BACKENDS` to make them selectable by name (``make_detector("haar", ...)``).
+
+Example
+-------
+>>> import numpy as np
+>>> from moviemotion.faces import make_detector
+>>> det = make_detector("haar", detect_width=320, min_face=0.15)
+>>> det.detect(np.zeros((480, 640), np.uint8)).boxes.shape
+(0, 4)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from moviemotion.errors import InputError, ModelError
+
+
+@dataclass(frozen=True)
+class Detections:
+    """Faces found in one frame.
+
+    ``boxes``: float32 ``(N, 4)`` as ``x, y, w, h`` in the input frame's pixels.
+    ``scores``: float32 ``(N,)``, higher is more certain (the Haar backend's neighbour count).
+    """
+
+    boxes: np.ndarray
+    scores: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.boxes)
+
+    @staticmethod
+    def empty() -> Detections:
+        return Detections(np.zeros((0, 4), np.float32), np.zeros(0, np.float32))
+
+
+class FaceDetector(Protocol):
+    """Anything that finds faces in a grayscale ``(H, W)`` uint8 frame."""
+
+    name: str
+
+    def detect(self, gray: np.ndarray) -> Detections: ...
+
+    def settings(self) -> dict: ...
+
+
+class HaarDetector:
+    """OpenCV's Haar cascade on a downscaled luma frame.
+
+    Parameters
+    ----------
+    detect_width: width in pixels the frame is resized to before detection (keeps aspect).
+        Larger finds smaller faces (like "upsampling") and costs more; frames narrower than
+        this are upsampled.
+    scale_factor: the cascade's pyramid step (>1; smaller is slower and finds more).
+    min_neighbors: the detection threshold (overlapping hits a face needs).
+    min_face: the smallest face to look for, as a fraction of the frame height.
+    max_face: the largest, as a fraction of the frame height.
+    cascade: an OpenCV cascade file name in ``cv2.data.haarcascades`` or a path.
+    """
+
+    name = "haar"
+
+    def __init__(
+        self,
+        detect_width: int = 320,
+        scale_factor: float = 1.2,
+        min_neighbors: int = 4,
+        min_face: float = 0.15,
+        max_face: float = 1.0,
+        cascade: str = "haarcascade_frontalface_default.xml",
+    ):
+        if detect_width < 32:
+            raise InputError(f"detect width must be at least 32 pixels, got {detect_width}")
+        if not scale_factor > 1.0:
+            raise InputError(f"scale factor must be > 1, got {scale_factor}")
+        if min_neighbors < 0:
+            raise InputError(f"min neighbours must be >= 0, got {min_neighbors}")
+        if not 0.0 < min_face <= max_face <= 1.0:
+            raise InputError(f"need 0 < min face ({min_face}) <= max face ({max_face}) <= 1")
+        self.detect_width = int(detect_width)
+        self.scale_factor = float(scale_factor)
+        self.min_neighbors = int(min_neighbors)
+        self.min_face = float(min_face)
+        self.max_face = float(max_face)
+        self.cascade = cascade
+        path = cascade if "/" in cascade else cv2.data.haarcascades + cascade
+        self._cascade = cv2.CascadeClassifier(path)
+        if self._cascade.empty():
+            raise ModelError(f"{path}: not a readable OpenCV cascade file")
+
+    def settings(self) -> dict:
+        return {"backend": self.name, "detect_width": self.detect_width,
+                "scale_factor": self.scale_factor, "min_neighbors": self.min_neighbors,
+                "min_face": self.min_face, "max_face": self.max_face, "cascade": self.cascade}
+
+    def detect(self, gray: np.ndarray) -> Detections:
+        """Find faces in ``gray`` (``(H, W)`` uint8); boxes are in ``gray``'s pixels."""
+        h, w = gray.shape[:2]
+        scale = self.detect_width / w
+        small_h = max(1, int(round(h * scale)))
+        interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        small = gray if scale == 1 else cv2.resize(gray, (self.detect_width, small_h), interpolation=interp)
+        lo = max(12, int(self.min_face * small_h))
+        hi = max(lo + 1, int(self.max_face * small_h))
+        boxes, counts = self._cascade.detectMultiScale2(
+            small, scaleFactor=self.scale_factor, minNeighbors=self.min_neighbors,
+            minSize=(lo, lo), maxSize=(hi, hi),
+        )
+        if len(boxes) == 0:
+            return Detections.empty()
+        return Detections(np.asarray(boxes, np.float32) / scale, np.asarray(counts, np.float32).ravel())
+
+
+BACKENDS: dict[str, type] = {"haar": HaarDetector}
+
+
+def make_detector(backend: str = "haar", **knobs) -> FaceDetector:
+    """Build a detector by backend name with its knobs (see :class:`HaarDetector`)."""
+    try:
+        cls = BACKENDS[backend]
+    except KeyError:
+        raise InputError(f"unknown face detector {backend!r}; choose one of {sorted(BACKENDS)}") from None
+    return cls(**knobs)
