@@ -49,6 +49,7 @@ def _root(
 # Each part's commands live in moviemotion/commands/<part>.py and expose ``register(app)``.
 _COMMAND_MODULES = [
     "moviemotion.commands.video",
+    "moviemotion.commands.flash",
     "moviemotion.commands.audience",
 ]
 
