@@ -32,6 +32,9 @@ def flashes_command(
     extended: Annotated[bool | None, typer.Option(
         "--extended/--no-extended", help="Extended-failure rule (2-3 flashes/s for 4 of 5 s); "
         "default: on only in iris-compat.")] = None,
+    exact: Annotated[bool, typer.Option(
+        "--exact", help="Linearise every pixel before averaging (slower; default: a "
+        "raster of 4 x 4 px per cell, see docs/flash.md).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Check a video for flashes and red flashes that can trigger photosensitive epilepsy.
@@ -51,11 +54,11 @@ def flashes_command(
     from moviemotion.flash.analyzer import analyze
     from moviemotion.flash.outputs import write_outputs
 
-    if profile is ProfileName.iris_compat and (pattern or extended is not None):
-        raise InputError("--pattern and --extended apply to the broadcast and wcag profiles "
-                         "(iris-compat reproduces IRIS's own rules)")
+    if profile is ProfileName.iris_compat and (pattern or exact or extended is not None):
+        raise InputError("--pattern, --exact and --extended apply to the broadcast and wcag "
+                         "profiles (iris-compat reproduces IRIS's own rules)")
     result = analyze(video, profile.value, pattern=pattern, extended=extended,
-                     progress=not quiet)
+                     oversample=None if exact else 4, progress=not quiet)
     want_all = not (csv or json or html)
     written = write_outputs(result, outdir, csv=csv or want_all, json=json or want_all,
                             html=html or want_all)

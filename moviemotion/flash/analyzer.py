@@ -74,13 +74,18 @@ class FlashAnalyzer:
 
     ``width``, ``height``: display size of the video (the grid is laid out on it).
     ``pattern``: also run the spatial-pattern check (see pattern.py).
+    ``oversample``: analysis-raster pixels per cell side (4: 480 x 272 at 1080p; larger is
+        closer to exact linear averaging and slower, see docs/flash.md; ``None``: the full
+        frame, every pixel linearised before averaging). The pattern check needs >= 8.
     """
 
     def __init__(self, width: int, height: int, profile: Profile, *, pattern: bool = False,
-                 cell_px: int | None = None, nominal_fps: float = math.nan):
+                 cell_px: int | None = None, nominal_fps: float = math.nan,
+                 oversample: int | None = 4):
         self.profile = profile
-        self.grid = CellGrid.for_frame(width, height, cell_px=cell_px,
-                                       oversample=8 if pattern else 4)
+        if pattern and oversample is not None:
+            oversample = max(oversample, 8)
+        self.grid = CellGrid.for_frame(width, height, cell_px=cell_px, oversample=oversample)
         meter = AreaMeter(self.grid, profile)
         self.lum = _Channel("lum", self.grid, profile, meter, profile.luminance_delta,
                             profile.darker_max, False, "luminance_flash")
@@ -198,12 +203,14 @@ def analyze_frames(frames: Iterable[tuple[float, np.ndarray]], width: int, heigh
 
 def analyze(source_path: str | os.PathLike[str], profile: str = "broadcast", *,
             pattern: bool = False, extended: bool | None = None, cell_px: int | None = None,
-            progress: bool = False) -> FlashResult:
+            oversample: int | None = 4, progress: bool = False) -> FlashResult:
     """Check a video file (or image folder) for photosensitivity hazards.
 
     ``profile``: ``broadcast``, ``wcag`` or ``iris-compat`` (dispatched to
     :func:`moviemotion.flash.iris.analyze_iris`). ``extended``: turn the extended-failure
     rule on/off (default: the profile's). ``pattern``: also run the spatial-pattern check.
+    ``cell_px``, ``oversample``: override the cell size and the analysis raster (see
+    :class:`FlashAnalyzer`).
     Raises :class:`~moviemotion.errors.VideoError` for unreadable input.
     """
     if profile == "iris-compat":
@@ -219,7 +226,7 @@ def analyze(source_path: str | os.PathLike[str], profile: str = "broadcast", *,
         rotated = info.rotation in (90, 270)
         width, height = (info.height, info.width) if rotated else (info.width, info.height)
         analyzer = FlashAnalyzer(width, height, prof, pattern=pattern, cell_px=cell_px,
-                                 nominal_fps=info.fps)
+                                 nominal_fps=info.fps, oversample=oversample)
         rw, rh = analyzer.grid.raster_size
         size = None if (rw, rh) == (width, height) else ((rh, rw) if rotated else (rw, rh))
         total = info.frame_count or (int(info.duration * info.fps)

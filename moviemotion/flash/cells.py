@@ -44,11 +44,11 @@ class CellGrid:
     height: int
     cols: int
     rows: int
-    oversample: int = 4
+    oversample: int | None = 4
 
     @classmethod
     def for_frame(cls, width: int, height: int, cell_px: int | None = None,
-                  oversample: int = 4) -> CellGrid:
+                  oversample: int | None = 4) -> CellGrid:
         """The adaptive grid for a frame size; ``cell_px`` forces the cell side in pixels."""
         if width < 1 or height < 1:
             raise ValueError(f"bad frame size {width}x{height}")
@@ -72,7 +72,10 @@ class CellGrid:
 
     @property
     def raster_size(self) -> tuple[int, int]:
-        """The analysis raster ``(width, height)`` (display orientation), never above the frame."""
+        """The analysis raster ``(width, height)`` (display orientation), never above the frame;
+        ``oversample=None`` means the frame itself (every pixel linearised)."""
+        if self.oversample is None:
+            return self.width, self.height
         return (min(self.width, self.cols * self.oversample),
                 min(self.height, self.rows * self.oversample))
 

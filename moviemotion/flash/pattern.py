@@ -5,7 +5,7 @@ Risk (Ofcom / ITU-R BT.1702 pattern guidance, simplified): *regular* stripes wit
 least 0.1 in relative luminance, the dark bars below 0.8), covering more than 25 % of the
 screen, shown for more than 0.5 s.
 
-Method: the linear luminance raster is cut into square blocks of 32 raster pixels; in each
+Method (re-measured every 0.08 s of presentation time): the linear luminance raster is cut into square blocks of 32 raster pixels; in each
 block the 2-D spectrum (one batched FFT for all blocks) must concentrate at least half of
 its energy around one spatial frequency with at least two periods in the block (regular
 stripes; noise and natural texture spread their energy), and the 10th / 90th percentiles
@@ -36,6 +36,9 @@ from moviemotion.flash.result import Incident
 BLOCK_RASTER_PX = 32
 MIN_PAIRS = 5
 MIN_DURATION_S = 0.5
+#: The pattern is re-measured at most this often (seconds); frames in between keep the last
+#: measurement. Patterns must last > 0.5 s to matter, so 12.5 looks per second are plenty.
+EVAL_INTERVAL_S = 0.08
 PEAK_ENERGY_SHARE = 0.5
 
 _WEIGHTS = np.asarray(LUMA_WEIGHTS, dtype=np.float32)
@@ -56,6 +59,8 @@ class PatternDetector:
         self.incidents = IncidentBuilder("spatial_pattern", grid, severity="warning")
         self._run_start: float | None = None
         self.active = False
+        self._last_eval = -float("inf")
+        self._last: tuple[np.ndarray, float] | None = None
 
     def block_mask(self, lum: np.ndarray) -> tuple[np.ndarray, float]:
         """Blocks holding regular high-contrast stripes, and the stripes' pairs per block."""
@@ -93,8 +98,10 @@ class PatternDetector:
 
     def push(self, t: float, end: float, lin: np.ndarray) -> float:
         """Feed one frame's linear RGB raster; returns the striped share of the screen."""
-        lum = lin @ _WEIGHTS
-        mask, pairs_per_block = self.block_mask(lum)
+        if self._last is None or t - self._last_eval >= EVAL_INTERVAL_S - 1e-6:
+            self._last = self.block_mask(lin @ _WEIGHTS)
+            self._last_eval = t
+        mask, pairs_per_block = self._last
         area = float(mask.sum()) * self.block_cells ** 2 / self.grid.n_cells
         # pairs across the striped region: pairs per block times blocks across it
         pairs = pairs_per_block * math.sqrt(max(float(mask.sum()), 0.0))

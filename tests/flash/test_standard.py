@@ -210,3 +210,15 @@ def test_unreadable_input_raises_video_error(tmp_path):
     with pytest.raises(VideoError) as err:
         analyze(bad)
     assert err.value.exit_code == 3 and "broken.mp4" in str(err.value)
+
+
+def test_exact_mode_averages_fine_texture_in_linear_light(tmp_path):
+    # 1-px white/black stripes: the true mean relative luminance is 0.5. The default raster
+    # averages 4 x 4 px in sRGB codes first, which reads darker (never brighter: the sRGB
+    # curve is convex); --exact linearises every pixel first.
+    path = synth.write_video(tmp_path / "s.mp4", [stripes(SIZE, 1)(0)] * 3, fps=25,
+                             lossless=True)
+    exact = analyze(path, oversample=None).frames["luminance"][0]
+    fast = analyze(path).frames["luminance"][0]
+    assert exact == pytest.approx(0.5, abs=0.005)
+    assert 0.15 < fast < exact
