@@ -1,9 +1,10 @@
 """One recording -> per-sample faces with their emotion probabilities (streaming, batched).
 
-Frames are decoded as luma at the sampling rate (``fps``), faces are detected on a
-downscaled copy every ``detect_every``-th sample (in between, the last boxes are held:
-seated viewers barely move), the crops are classified in batches across frames, and at
-the end the boxes are tracked into anonymous viewers. Memory holds only the per-face
+Frames are decoded as luma at the sampling rate (``fps``); faces are searched in the
+whole (downscaled) frame every ``detect_every``-th sample and, in between, only re-found
+in small windows around the previous boxes (seated viewers barely move; a face that
+left is dropped; a newcomer is found at the next full search). The crops are classified
+in batches across frames, and at the end the boxes are tracked into anonymous viewers. Memory holds only the per-face
 results (a few numbers per face and sample), never frames, so it stays flat in the
 recording's length.
 
@@ -49,7 +50,7 @@ class ProcessSettings:
     """Everything that changes a recording's per-sample results (part of the resume key)."""
 
     fps: float = 2.0
-    detect_every: int = 1
+    detect_every: int = 4
     detector: str = "haar"
     detector_knobs: dict = field(default_factory=dict)
     max_gap: float = 2.0
@@ -80,8 +81,8 @@ class RecordingFaces:
 
     ``table`` columns: ``t`` (s, recording time = the frame's presentation time), ``face``
     (bool), ``track`` (int, -1 = no face or a dropped false hit), ``x, y, w, h`` (pixels),
-    ``score`` (detector confidence), ``detected`` (bool: found on this sample, not held from
-    an earlier one), then one float32 probability column per emotion (NaN without a face).
+    ``score`` (detector confidence), ``detected`` (bool: found by a full-frame search; False:
+    re-found near its previous box), then one float32 probability column per emotion (NaN without a face).
     """
 
     table: pa.Table
@@ -146,6 +147,8 @@ def analyse_recording(
             fresh = i % settings.detect_every == 0
             if fresh:
                 held = detector.detect(gray)
+            elif len(held):
+                held = detector.detect_near(gray, held.boxes)
             crops = crop_faces(gray, held.boxes, margin=settings.crop_margin) if len(held) else None
             t_det += time.perf_counter() - d0
             times.append(t)

@@ -134,8 +134,12 @@ def _run_ray(todo, settings, factory, jobs, crops_root, address, done):
         ray.init(include_dashboard=False, log_to_driver=False, ignore_reinit_error=True, **kw)
     actor = ray.remote(num_cpus=1)(_RayAnalyser)
     pool = ActorPool([actor.remote(factory) for _ in range(max(1, min(jobs, len(todo))))])
-    for outcome in pool.map_unordered(lambda a, r: a.run.remote(r, settings, crops_root), todo):
-        done(outcome)
+    try:
+        for outcome in pool.map_unordered(lambda a, r: a.run.remote(r, settings, crops_root), todo):
+            done(outcome)
+    except ray.exceptions.RayError as exc:  # a worker could not start or died
+        reason = str(exc).strip().splitlines()[-1][:300]
+        raise MovieMotionError(f"Ray workers failed: {reason}") from None
 
 
 # -- driver ------------------------------------------------------------------------------------

@@ -166,8 +166,9 @@ def build_timeline(
                "reaction": np.zeros(0, np.int64), "intensity": np.zeros(0), "intensity_delta": np.zeros(0)}
     n = int(math.ceil(end)) if math.isfinite(end) else (int(cat["second"].max()) + 1 if len(cat["second"]) else 0)
     audience = _aggregate(cat, n, settings)
-    viewers = {k: cat[k] for k in ("viewer", "recording", "second", "samples", "faces", "coverage")}
+    viewers = {k: cat[k] for k in ("viewer", "recording", "second")}
     viewers["time"] = cat["second"].astype(np.float64)
+    viewers.update({k: cat[k] for k in ("samples", "faces", "coverage")})
     for i, e in enumerate(EMOTIONS):
         viewers[e] = cat["mean"][:, i]
     viewers["dominant"] = _names(cat["dominant"])
@@ -226,6 +227,7 @@ def _aggregate(cat: dict, n: int, s: TimelineSettings) -> dict[str, np.ndarray]:
     rise_s = _smooth(rise, width)
     for i, e in enumerate(EMOTIONS):
         out[f"{e}_rise"] = rise_s[:, i]
+    for i, e in enumerate(EMOTIONS):
         out[f"{e}_react"] = react[:, i]
     return out
 

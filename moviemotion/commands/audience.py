@@ -35,7 +35,8 @@ def audience_command(
         "--offset", help="LABEL=SECONDS, overrides the manifest (repeatable).")] = None,
     movie: Annotated[Path | None, typer.Option(help="The movie (for its duration and thumbnails).")] = None,
     fps: Annotated[float, typer.Option(help="Samples per second analysed in each recording.")] = 2.0,
-    detect_every: Annotated[int, typer.Option(help="Detect faces every k-th sample, hold boxes between.")] = 1,
+    detect_every: Annotated[int, typer.Option(
+        help="Search the whole frame every k-th sample; in between only re-find known faces.")] = 4,
     detect_width: Annotated[int, typer.Option(help="Frame width for detection (bigger finds smaller faces).")] = 320,
     scale_factor: Annotated[float, typer.Option(help="Haar pyramid step (>1; smaller finds more, slower).")] = 1.2,
     min_neighbors: Annotated[int, typer.Option(help="Haar detection threshold (overlapping hits).")] = 4,

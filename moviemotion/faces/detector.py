@@ -46,11 +46,18 @@ class Detections:
 
 
 class FaceDetector(Protocol):
-    """Anything that finds faces in a grayscale ``(H, W)`` uint8 frame."""
+    """Anything that finds faces in a grayscale ``(H, W)`` uint8 frame.
+
+    ``detect`` searches the whole frame; ``detect_near`` only looks around known boxes
+    (the cheap step between full searches; a backend without a cheaper way can simply
+    run ``detect`` and keep the boxes overlapping the known ones).
+    """
 
     name: str
 
     def detect(self, gray: np.ndarray) -> Detections: ...
+
+    def detect_near(self, gray: np.ndarray, boxes: np.ndarray) -> Detections: ...
 
     def settings(self) -> dict: ...
 
@@ -121,6 +128,39 @@ class HaarDetector:
         if len(boxes) == 0:
             return Detections.empty()
         return Detections(np.asarray(boxes, np.float32) / scale, np.asarray(counts, np.float32).ravel())
+
+    def detect_near(self, gray: np.ndarray, boxes: np.ndarray, margin: float = 0.5,
+                    work_size: int = 56) -> Detections:
+        """Re-find each known face (``boxes``, x y w h) in a small window around it.
+
+        Each window (the box grown by ``margin`` of its size on every side) is scaled so the
+        face is about ``work_size`` pixels and searched for faces of 0.7-1.4 times the old
+        size: a fraction of a full-frame search. A face that is gone yields no box.
+        """
+        found_boxes, found_scores = [], []
+        h, w = gray.shape[:2]
+        for x, y, bw, bh in np.asarray(boxes, np.float64).reshape(-1, 4):
+            size = max(bw, bh)
+            x0, y0 = max(0, int(x - margin * bw)), max(0, int(y - margin * bh))
+            x1, y1 = min(w, int(x + bw * (1 + margin))), min(h, int(y + bh * (1 + margin)))
+            if x1 - x0 < 8 or y1 - y0 < 8:
+                continue
+            scale = work_size / size
+            roi = cv2.resize(gray[y0:y1, x0:x1], (max(1, int((x1 - x0) * scale)), max(1, int((y1 - y0) * scale))),
+                             interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+            lo, hi = max(12, int(0.7 * work_size)), int(1.4 * work_size) + 1
+            got, counts = self._cascade.detectMultiScale2(roi, scaleFactor=self.scale_factor,
+                                                          minNeighbors=self.min_neighbors,
+                                                          minSize=(lo, lo), maxSize=(hi, hi))
+            if len(got) == 0:
+                continue
+            k = int(np.argmax(np.asarray(counts).ravel()))
+            bx = np.asarray(got[k], np.float64) / scale
+            found_boxes.append([bx[0] + x0, bx[1] + y0, bx[2], bx[3]])
+            found_scores.append(float(np.asarray(counts).ravel()[k]))
+        if not found_boxes:
+            return Detections.empty()
+        return Detections(np.asarray(found_boxes, np.float32), np.asarray(found_scores, np.float32))
 
 
 BACKENDS: dict[str, type] = {"haar": HaarDetector}

@@ -50,7 +50,7 @@ def timeline_figure(aud: dict[str, np.ndarray]) -> go.Figure:
     _layout(fig, "What the audience felt, second by second", "mean probability (stacked)", 420)
     fig.update_layout(yaxis={"range": [0, 1]},
                       yaxis2={"overlaying": "y", "side": "right", "title": "viewers", "rangemode": "tozero",
-                              "showgrid": False})
+                              "showgrid": False, "dtick": 1})
     return fig
 
 

@@ -13,16 +13,10 @@ from audience_helpers import BrightnessClassifier
 
 from moviemotion.audience import ProcessSettings, collect_recordings, run_audience
 from moviemotion.audience.purge import purge
-from moviemotion.audience.screening import make_screening
 from moviemotion.audience.synthface import background
 from moviemotion.emotion.labels import EMOTIONS
 from moviemotion.errors import InputError
 from moviemotion.video import synth
-
-
-@pytest.fixture(scope="module")
-def screening(tmp_path_factory):
-    return make_screening(tmp_path_factory.mktemp("screening"), seats=2, duration=8.0, fps=6)
 
 
 def run(screening, out, **kw):

@@ -51,6 +51,17 @@ def test_two_faces_in_a_wide_shot_and_none_in_an_empty_one():
     assert len(HaarDetector().detect(background((640, 480)).mean(2).astype(np.uint8))) == 0
 
 
+def test_detect_near_refinds_a_face_that_moved_and_loses_one_that_left():
+    det = HaarDetector()
+    first = det.detect(face_frame([(300, 220)], 220))
+    moved = det.detect_near(face_frame([(320, 230)], 230), first.boxes)
+    assert len(moved) == 1
+    c = moved.boxes[0, :2] + moved.boxes[0, 2:] / 2
+    assert abs(c[0] - 320) < 25 and abs(c[1] - 230) < 45
+    assert len(det.detect_near(cv2.cvtColor(background((640, 480)), cv2.COLOR_RGB2GRAY), first.boxes)) == 0
+    assert len(det.detect_near(face_frame([(300, 220)], 220), np.zeros((0, 4)))) == 0
+
+
 def test_min_face_excludes_small_faces():
     gray = face_frame([(320, 240)], 110)
     assert len(HaarDetector(min_face=0.15).detect(gray)) == 1
