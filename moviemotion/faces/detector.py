@@ -154,8 +154,11 @@ class HaarDetector:
                                                           minSize=(lo, lo), maxSize=(hi, hi))
             if len(got) == 0:
                 continue
-            k = int(np.argmax(np.asarray(counts).ravel()))
-            bx = np.asarray(got[k], np.float64) / scale
+            # The hit nearest the old box (not a neighbour's face that entered the window).
+            got = np.asarray(got, np.float64) / scale
+            centres = got[:, :2] + got[:, 2:] / 2 + [x0, y0]
+            k = int(np.argmin(np.linalg.norm(centres - [x + bw / 2, y + bh / 2], axis=1)))
+            bx = got[k]
             found_boxes.append([bx[0] + x0, bx[1] + y0, bx[2], bx[3]])
             found_scores.append(float(np.asarray(counts).ravel()[k]))
         if not found_boxes:
