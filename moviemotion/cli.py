@@ -50,6 +50,7 @@ def _root(
 _COMMAND_MODULES = [
     "moviemotion.commands.video",
     "moviemotion.commands.flash",
+    "moviemotion.commands.emotion",
     "moviemotion.commands.audience",
 ]
 

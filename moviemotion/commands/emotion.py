@@ -1,0 +1,181 @@
+"""Emotion-model commands: ``moviemotion train emotion`` and ``moviemotion evaluate emotion``.
+
+``train`` and ``evaluate`` are verb groups that other parts can extend
+(``train scenes``...) through :func:`verb_group`.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from moviemotion.errors import InputError
+from moviemotion.progress import console
+
+_VERB_HELP = {
+    "train": "Train a model (e.g. `moviemotion train emotion --data fer2013.csv`).",
+    "evaluate": "Evaluate a model (e.g. `moviemotion evaluate emotion --data fer2013.csv`).",
+}
+
+
+def verb_group(app: typer.Typer, verb: str) -> typer.Typer:
+    """The sub-app for ``verb`` (``moviemotion <verb> <what>``), created on first use."""
+    for info in app.registered_groups:
+        if info.name == verb and info.typer_instance is not None:
+            return info.typer_instance
+    group = typer.Typer(help=_VERB_HELP.get(verb, verb), no_args_is_help=True,
+                        rich_markup_mode="markdown")
+    app.add_typer(group, name=verb)
+    return group
+
+
+def _parse_arch_args(items: list[str] | None) -> dict:
+    out = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InputError(f"--arch-arg {item!r}: expected KEY=VALUE, e.g. width=32")
+        try:
+            parsed = json.loads(value if not value.count(",") else f"[{value}]")
+        except json.JSONDecodeError:
+            parsed = value
+        out[key] = tuple(parsed) if isinstance(parsed, list) else parsed
+    return out
+
+
+def train_emotion_command(
+    data: Annotated[Path, typer.Option(help="Faces: fer2013.csv, an image-folder tree or .npz.")],
+    run_dir: Annotated[Path | None, typer.Option(
+        "--run-dir", "-o", help="Run folder (default runs/emotion-ARCH-TIME).")] = None,
+    arch: Annotated[str, typer.Option(help="Architecture: vgg, mini_xception, bionic.")] = "vgg",
+    arch_arg: Annotated[list[str] | None, typer.Option(
+        "--arch-arg", "-A", help="Architecture option KEY=VALUE (repeatable), e.g. width=16.")] = None,
+    epochs: Annotated[int | None, typer.Option(help="Epochs (default: the recipe's).")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Batch size.")] = None,
+    lr: Annotated[float | None, typer.Option(help="Peak learning rate.")] = None,
+    optimizer: Annotated[str | None, typer.Option(help="sgd or adam.")] = None,
+    weight_decay: Annotated[float | None, typer.Option(help="Weight decay.")] = None,
+    label_smoothing: Annotated[float | None, typer.Option(help="Label smoothing 0-1.")] = None,
+    augment: Annotated[str | None, typer.Option(help="none, light or strong.")] = None,
+    schedule: Annotated[str | None, typer.Option(help="cosine or constant.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    device: Annotated[str, typer.Option(help="cpu, cuda or cuda:N.")] = "cpu",
+    threads: Annotated[int | None, typer.Option(help="CPU threads for torch.")] = None,
+    amp: Annotated[bool, typer.Option(help="Mixed precision on CUDA.")] = True,
+    tta: Annotated[bool, typer.Option(help="Test-time augmentation in the final evaluation.")] = False,
+    train_split: Annotated[str, typer.Option(help="Split to train on.")] = "Training",
+    val_split: Annotated[str, typer.Option(help="Split to select the best epoch on.")] = "PublicTest",
+    resume: Annotated[bool, typer.Option(help="Continue the run in --run-dir.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Train the emotion classifier; writes a run folder with metrics, checkpoints, report
+    and ``model.onnx``. Options left out take the architecture's recipe.
+
+    Example: `moviemotion train emotion --data fer2013.csv --arch vgg --epochs 30 -o runs/vgg30`
+    """
+    from moviemotion.emotion.train import TrainConfig, train
+
+    if resume and run_dir is None:
+        raise InputError("--resume needs --run-dir, the run folder to continue")
+    if run_dir is None:
+        run_dir = Path("runs") / f"emotion-{arch}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    args = ["moviemotion", "train", "emotion", "--data", str(data), "--arch", arch]
+    for item in arch_arg or []:
+        args += ["-A", item]
+    for name, value in (("epochs", epochs), ("batch-size", batch_size), ("lr", lr),
+                        ("optimizer", optimizer), ("weight-decay", weight_decay),
+                        ("label-smoothing", label_smoothing), ("augment", augment),
+                        ("schedule", schedule), ("device", device), ("threads", threads)):
+        if value is not None:
+            args += [f"--{name}", str(value)]
+    args += ["--seed", str(seed)] + ([] if amp else ["--no-amp"]) + (["--tta"] if tta else [])
+    args += ["-o", str(run_dir)]
+    cfg = TrainConfig(
+        data=str(data), arch=arch, arch_args=_parse_arch_args(arch_arg), epochs=epochs,
+        batch_size=batch_size, lr=lr, optimizer=optimizer, weight_decay=weight_decay,
+        label_smoothing=label_smoothing, augment=augment, schedule=schedule, seed=seed,
+        device=device, threads=threads, amp=amp, tta=tta, train_split=train_split,
+        val_split=val_split, command=shlex.join(args))
+    train(cfg, run_dir, resume=resume, quiet=quiet)
+
+
+def evaluate_emotion_command(
+    data: Annotated[Path, typer.Option(help="Faces: fer2013.csv, an image-folder tree or .npz.")],
+    model: Annotated[Path | None, typer.Option(
+        help="An .onnx model, a .pt checkpoint or a run folder (default: the shipped model).")
+    ] = None,
+    split: Annotated[str, typer.Option(help="Split to evaluate on.")] = "PublicTest",
+    dedup_against: Annotated[str | None, typer.Option(
+        help="Also score without faces byte-identical to this split's ('' to skip).")
+    ] = "Training",
+    tta: Annotated[bool, typer.Option(help="Average ten shifted/mirrored views.")] = False,
+    threads: Annotated[int | None, typer.Option(help="Inference threads.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Folder for evaluation.json, report and confusion matrix PNG.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Score an emotion model: accuracy, macro-F1, per-class precision/recall, confusion
+    matrix, on the whole split and without duplicates of training faces.
+
+    Example: `moviemotion evaluate emotion --data fer2013.csv --model runs/vgg30/model.onnx --tta`
+    """
+    from moviemotion.emotion.data import load
+    from moviemotion.emotion.evaluate import Scores, evaluate, write_report
+
+    predict = _predict_fn(model, threads)
+    test = load(data, split)
+    reference = load(data, dedup_against) if dedup_against else None
+    result = evaluate(predict, test, reference=reference, tta=tta)
+    if out is not None:
+        write_report(result, out, title=str(model or "shipped model"))
+    if as_json:
+        typer.echo(json.dumps({k: v.as_dict() if isinstance(v, Scores) else v
+                               for k, v in result.items()}, indent=2))
+        return
+    _print_result(result)
+
+
+def _predict_fn(model: Path | None, threads: int | None):
+    from moviemotion.emotion import Predictor
+
+    if model is not None and (model.is_dir() or model.suffix == ".pt"):
+        import torch
+
+        from moviemotion.emotion.evaluate import torch_predict
+        from moviemotion.emotion.train import load_checkpoint
+
+        if threads:
+            torch.set_num_threads(threads)
+        net, _ = load_checkpoint(model / "best.pt" if model.is_dir() else model)
+        return torch_predict(net)
+    return Predictor(model, threads=threads).predict
+
+
+def _print_result(result: dict) -> None:
+    from rich.table import Table
+
+    from moviemotion.emotion.labels import EMOTIONS
+
+    for key, label in (("full", "all faces"), ("dedup", "without training duplicates")):
+        if key not in result:
+            continue
+        s = result[key]
+        table = Table(title=f"{result['split']} ({label}, n={s.n}"
+                            f"{', TTA' if result['tta'] else ''}): accuracy {s.accuracy:.2%}, "
+                            f"macro-F1 {s.macro_f1:.3f}")
+        for col in ("class", "precision", "recall", "F1", "support"):
+            table.add_column(col, justify="left" if col == "class" else "right")
+        for i, name in enumerate(EMOTIONS):
+            table.add_row(name, f"{s.precision[i]:.3f}", f"{s.recall[i]:.3f}",
+                          f"{s.f1[i]:.3f}", str(s.support[i]))
+        console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    verb_group(app, "train").command("emotion")(train_emotion_command)
+    verb_group(app, "evaluate").command("emotion")(evaluate_emotion_command)

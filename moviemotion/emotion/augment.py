@@ -1,0 +1,67 @@
+"""Batch augmentation on torch tensors (one vectorised call per batch, CPU or GPU).
+
+``strong``: random affine (rotation +-15 deg, scale 0.85-1.15, shift +-10%), horizontal
+flip and random erasing of one rectangle per face; ``light``: affine with half those
+ranges and flips; ``none``: identity. Inputs and outputs are raw pixels (N, 1, 48, 48)
+in 0-255.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+POLICIES = ("none", "light", "strong")
+_RANGES = {  # rotation (deg), scale, shift (fraction of size), erase probability
+    "light": (8.0, 0.08, 0.05, 0.0),
+    "strong": (15.0, 0.15, 0.10, 0.5),
+}
+
+
+def augment(x: torch.Tensor, policy: str, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Randomly transformed copy of the batch ``x`` (N, 1, H, W) according to ``policy``."""
+    if policy == "none":
+        return x
+    if policy not in _RANGES:
+        raise ValueError(f"unknown augmentation {policy!r}; choose one of {POLICIES}")
+    rot, scale, shift, erase_p = _RANGES[policy]
+    n, dev = x.shape[0], x.device
+
+    def uniform(lo: float, hi: float) -> torch.Tensor:
+        return torch.rand(n, generator=generator).to(dev) * (hi - lo) + lo
+
+    angle = uniform(-rot, rot) * (math.pi / 180)
+    s = uniform(1 - scale, 1 + scale)
+    flip = torch.where(uniform(0, 1) < 0.5, -1.0, 1.0)
+    cos, sin = torch.cos(angle) / s, torch.sin(angle) / s
+    theta = torch.stack([
+        torch.stack([cos * flip, -sin, uniform(-shift, shift) * 2], dim=1),
+        torch.stack([sin * flip, cos, uniform(-shift, shift) * 2], dim=1),
+    ], dim=1)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    out = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    if erase_p > 0:
+        out = _erase(out, erase_p, generator)
+    return out
+
+
+def _erase(x: torch.Tensor, p: float, generator: torch.Generator | None) -> torch.Tensor:
+    """Random erasing: a rectangle (2-20% of the area, aspect 0.3-3.3) filled with noise."""
+    n, _, h, w = x.shape
+    dev = x.device
+    r = torch.rand(n, 6, generator=generator).to(dev)
+    area = (0.02 + 0.18 * r[:, 0]) * h * w
+    aspect = torch.exp(math.log(0.3) + (math.log(3.3) - math.log(0.3)) * r[:, 1])
+    eh = torch.sqrt(area * aspect).clamp(max=h)
+    ew = torch.sqrt(area / aspect).clamp(max=w)
+    top = r[:, 2] * (h - eh)
+    left = r[:, 3] * (w - ew)
+    ys = torch.arange(h, device=dev).view(1, h, 1)
+    xs = torch.arange(w, device=dev).view(1, 1, w)
+    inside = ((ys >= top.view(n, 1, 1)) & (ys < (top + eh).view(n, 1, 1))
+              & (xs >= left.view(n, 1, 1)) & (xs < (left + ew).view(n, 1, 1))
+              & (r[:, 4] < p).view(n, 1, 1))
+    noise = torch.rand(x.shape, generator=generator).to(dev) * 255
+    return torch.where(inside.unsqueeze(1), noise, x)
