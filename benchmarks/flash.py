@@ -96,7 +96,7 @@ def main() -> None:
             rows.append(("analyzer + pattern check",
                          measure(lambda: analyzer(clip, pattern=True), args.repeat)))
         for name, (fps, cpu_ms, n) in rows:
-            print(f"{name:32s} {fps:7.1f} frames/s   {cpu_ms:6.2f} ms CPU/frame   ({n} frames)")
+            print(f"{name:38s} {fps:7.1f} frames/s   {cpu_ms:6.2f} ms CPU/frame   ({n} frames)")
         base = rows[0][1][0]
         for name, (fps, _, _) in rows[1:]:
             print(f"ratio {name} / decode (luma only): {fps / base:.2f}")

@@ -104,8 +104,8 @@ def _heatmap(result: FlashResult) -> go.Figure | None:
         x, y, bw, bh = inc.bbox
         fig.add_shape(type="rect", x0=x, y0=y, x1=x + bw, y1=y + bh,
                       line={"color": "#22d3ee", "width": 2})
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", title="y (px)")
-    fig.update_xaxes(title="x (px)", range=[0, w])
+    fig.update_yaxes(range=[h, 0], scaleanchor="x", constrain="domain", title="y (px)")
+    fig.update_xaxes(range=[0, w], constrain="domain", title="x (px)")
     fig.update_layout(height=max(260, min(620, int(700 * h / max(w, 1)))),
                       margin={"l": 60, "r": 20, "t": 20, "b": 40})
     return fig
