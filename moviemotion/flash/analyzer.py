@@ -1,6 +1,7 @@
 """The standard photosensitivity analyzer (``broadcast`` and ``wcag`` profiles).
 
-Data flow, one frame at a time (memory stays flat for a feature film)::
+Data flow, one frame at a time (frames are never kept: memory holds the per-cell state, one
+second of transitions and the per-frame table of a few numbers per frame)::
 
     decoded frame (RGB on a small analysis raster, real timestamp t)
       -> linear RGB -> mean per cell -> relative luminance and red value per cell  (cells.py)
@@ -99,7 +100,6 @@ class FlashAnalyzer:
         if pattern:
             self.rows["pattern_area"] = []
         self.peak_counts = np.zeros(self.grid.shape, np.int16)
-        self.fail_seconds = np.zeros(self.grid.shape, np.float64)
         self._prev_t: float | None = None
         self._dt = 1.0 / nominal_fps if nominal_fps > 0 else 0.04
 
@@ -119,8 +119,6 @@ class FlashAnalyzer:
         counts = np.maximum(lum_counts, red_counts)
         np.maximum(self.peak_counts, counts, out=self.peak_counts)
         limit = self.profile.max_transitions
-        if lum_fail or red_fail:
-            self.fail_seconds += self._dt * (counts > limit)
 
         level = max(lum_level, red_level)
         sustained_s = self.sustained.push(t, self._dt, 4 <= level <= limit)
@@ -172,7 +170,6 @@ class FlashAnalyzer:
                                     "pattern_check": self.pattern is not None}
         extras = {
             "heatmap_peak_flashes": (self.peak_counts / 2.0).tolist(),
-            "heatmap_fail_seconds": np.round(self.fail_seconds, 4).tolist(),
             "frame_size": [self.grid.width, self.grid.height],
         }
         return FlashResult(path=path, profile=self.profile.name, verdict=verdict,  # type: ignore[arg-type]

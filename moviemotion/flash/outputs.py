@@ -26,12 +26,14 @@ def output_paths(result: FlashResult, outdir: str | os.PathLike[str]) -> dict[st
 
 
 def write_frames_csv(result: FlashResult, path: str | os.PathLike[str]) -> Path:
-    """The per-frame table (IRIS's own log format for ``iris-compat``)."""
+    """The per-frame table, its first column naming the profile (``iris-compat``: IRIS's own
+    log format)."""
     if result.profile == "iris-compat":
         from moviemotion.flash.iris import write_iris_csv
 
         return write_iris_csv(result, path)
-    return write_table(result.frames, Path(path))
+    return write_table({"profile": [result.profile] * result.n_frames, **result.frames},
+                       Path(path))
 
 
 def write_outputs(result: FlashResult, outdir: str | os.PathLike[str], *, csv: bool = True,

@@ -44,7 +44,8 @@ def test_fail_writes_csv_json_html_and_exits_2(clips, tmp_path, capsys):
     (inc,) = summary["incidents"]
     assert inc["type"] == "luminance_flash" and inc["bbox"] == [0, 0, 48, 90]
     table = pacsv.read_csv(stem(".csv"))
-    assert table.column_names == list(FRAME_COLUMNS) and table.num_rows == 50
+    assert table.column_names == ["profile", *FRAME_COLUMNS] and table.num_rows == 50
+    assert set(table.column("profile").to_pylist()) == {"broadcast"}
     assert max(table.column("lum_flashes").to_pylist()) == 5
     assert "profile broadcast" in stem(".html").read_text()
     assert not list(tmp_path.glob("*.tmp*"))
@@ -91,3 +92,11 @@ def test_html_report_opens_in_chromium_without_errors(clips, tmp_path, browser):
     # every figure rendered: rate, area, luminance, red, heatmap
     assert dom.count('class="main-svg"') >= 5
     assert "Where on screen" in dom and "luminance_flash" in dom
+
+
+@pytest.mark.browser
+def test_iris_compat_report_opens_in_chromium_without_errors(clips, tmp_path, browser):
+    result = analyze(clips["fail"], "iris-compat")
+    dom, errors = browser.load(write_flash_report(result, tmp_path / "iris.html"))
+    assert errors == []
+    assert dom.count('class="main-svg"') >= 4 and "iris-compat" in dom

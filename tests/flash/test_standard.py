@@ -222,3 +222,12 @@ def test_exact_mode_averages_fine_texture_in_linear_light(tmp_path):
     fast = analyze(path).frames["luminance"][0]
     assert exact == pytest.approx(0.5, abs=0.005)
     assert 0.15 < fast < exact
+
+
+def test_rotated_video_is_judged_as_displayed(tmp_path):
+    # a strip at the left of the coded frame is at the bottom once rotated 90 degrees
+    path = synth.write_video(tmp_path / "rot.mp4", synth.render(
+        synth.flashing(SIZE, 5, area=0.3, where="left"), 25, 2), fps=25, rotation=90)
+    r = analyze(path)
+    assert r.verdict == "fail" and r.extras["frame_size"] == [90, 160]
+    assert r.incidents[0].bbox == (0, 112, 90, 48)
