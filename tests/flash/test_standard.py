@@ -231,3 +231,12 @@ def test_rotated_video_is_judged_as_displayed(tmp_path):
     r = analyze(path)
     assert r.verdict == "fail" and r.extras["frame_size"] == [90, 160]
     assert r.incidents[0].bbox == (0, 112, 90, 48)
+
+
+@pytest.mark.parametrize("kind", ["halves", "checker40"])
+def test_whole_frame_method_misses_what_cells_see(tmp_path, kind):
+    renderer = (synth.opposite_halves(SIZE, 5) if kind == "halves"
+                else synth.reversing_checkerboard((320, 180), 40, 5))
+    path = synth.write_video(tmp_path / "c.mp4", synth.render(renderer, 25, 2), fps=25)
+    assert analyze(path, "iris-compat").verdict == "pass"  # IRIS's frame means stay flat
+    assert analyze(path, "broadcast").verdict == "fail"
