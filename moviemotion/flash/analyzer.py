@@ -13,9 +13,9 @@ second of transitions and the per-frame table of a few numbers per frame)::
 Example
 -------
 >>> from moviemotion.flash import analyze
->>> result = analyze("clip.mp4", profile="broadcast")      # doctest: +SKIP
+>>> result = analyze("flash5hz.mp4", profile="broadcast")   # doctest: +SKIP
 >>> result.verdict, [(i.start, i.end, i.type) for i in result.incidents]  # doctest: +SKIP
-('fail', [(0.0, 2.04, 'luminance_flash')])
+('fail', [(0.12, 2.0, 'luminance_flash')])
 """
 
 from __future__ import annotations
@@ -47,9 +47,8 @@ _RESULT_CODE = {"pass": 0, "warning": 1, "fail": 2}
 class _Channel:
     """One signal (luminance or red): transitions, 1-second counts, level, incidents."""
 
-    def __init__(self, name: str, grid: CellGrid, profile: Profile, meter: AreaMeter,
-                 delta: float, darker_max: float | None, strict: bool, incident_type: str):
-        self.name = name
+    def __init__(self, grid: CellGrid, profile: Profile, meter: AreaMeter, delta: float,
+                 darker_max: float | None, strict: bool, incident_type: str):
         self.profile = profile
         self.meter = meter
         self.tracker = TransitionTracker(grid.shape, delta, darker_max, strict=strict)
@@ -88,9 +87,9 @@ class FlashAnalyzer:
             oversample = max(oversample, 8)
         self.grid = CellGrid.for_frame(width, height, cell_px=cell_px, oversample=oversample)
         meter = AreaMeter(self.grid, profile)
-        self.lum = _Channel("lum", self.grid, profile, meter, profile.luminance_delta,
+        self.lum = _Channel(self.grid, profile, meter, profile.luminance_delta,
                             profile.darker_max, False, "luminance_flash")
-        self.red = _Channel("red", self.grid, profile, meter, profile.red_delta, None, True,
+        self.red = _Channel(self.grid, profile, meter, profile.red_delta, None, True,
                             "red_flash")
         self.sustained = SustainedTime(profile.extended_window_s)
         self.extended = IncidentBuilder("extended_flash", self.grid)
