@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from moviemotion.emotion.labels import EMOTIONS
 from moviemotion.errors import InputError, ModelError
-from moviemotion.faces import Detections, crop_faces, make_detector, track_faces
+from moviemotion.faces import Detections, crop_faces, iou_matrix, make_detector, track_faces
 
 #: Version of the per-recording table layout; bump when its columns or meaning change.
 FACES_FORMAT = 1
@@ -146,7 +146,7 @@ def analyse_recording(
             d0 = time.perf_counter()
             fresh = i % settings.detect_every == 0
             if fresh:
-                held = detector.detect(gray)
+                held = _full_search(detector, gray, held)
             elif len(held):
                 held = detector.detect_near(gray, held.boxes)
             crops = crop_faces(gray, held.boxes, margin=settings.crop_margin) if len(held) else None
@@ -196,6 +196,23 @@ def analyse_recording(
     stats = {"samples": len(times), "faces": int(face.sum()), "decode_s": t_dec, "detect_s": t_det,
              "classify_s": t_cls, "track_s": t_track, "warnings": truncated}
     return RecordingFaces(table, float(info.duration), float(info.fps), info.width, info.height, stats)
+
+
+def _full_search(detector, gray: np.ndarray, held: Detections) -> Detections:
+    """Search the whole frame; known faces the search missed get a second look near their box."""
+    found = detector.detect(gray)
+    if not len(held):
+        return found
+    lost = held.boxes
+    if len(found):
+        lost = held.boxes[iou_matrix(held.boxes, found.boxes).max(1) < 0.3]
+    if not len(lost):
+        return found
+    near = detector.detect_near(gray, lost)
+    if len(found) and len(near):
+        keep = iou_matrix(near.boxes, found.boxes).max(1) < 0.3
+        near = Detections(near.boxes[keep], near.scores[keep])
+    return Detections(np.concatenate([found.boxes, near.boxes]), np.concatenate([found.scores, near.scores]))
 
 
 def _save_crops(folder: Path, t: float, crops: np.ndarray) -> None:

@@ -41,6 +41,12 @@ STYLES = (
 )
 
 
+# Eye geometry (fractions of face width/height) and how wide each expression opens them.
+# (Tuned so that Haar finds every face and an FER2013-trained model reads most expressions.)
+_EYE_OPEN = {"neutral": 0.7, "surprise": 1.5, "fear": 1.35, "happy": 0.5, "angry": 0.52, "sad": 0.6}
+_EYE_W, _EYE_H, _IRIS, _SOCKET = 0.1, 0.025, 0.025, 0.7
+
+
 def _shade(color: tuple[int, int, int], k: float) -> tuple[int, int, int]:
     return tuple(int(np.clip(c * k, 0, 255)) for c in color)
 
@@ -80,15 +86,15 @@ def draw_face(
 
     eye_y = cy - 0.1 * h
     eye_dx = 0.21 * w
-    open_ = {"surprise": 1.5, "fear": 1.35, "happy": 0.7, "angry": 0.75, "sad": 0.85}.get(expression, 1.0)
+    open_ = _EYE_OPEN.get(expression, 1.0)
     brow_lift = {"surprise": 0.07, "fear": 0.05, "angry": -0.03, "sad": 0.0}.get(expression, 0.0)
     for side in (-1, 1):
         ex = cx + side * eye_dx
         # Eye socket shadow: the dark band Haar features look for.
         cv2.ellipse(img, _pt(ex, eye_y), _pt(0.16 * w, 0.075 * h * max(open_, 0.9)), 0, 0, 360,
-                    _shade(style.skin, 0.55), -1, aa)
-        cv2.ellipse(img, _pt(ex, eye_y), _pt(0.1 * w, 0.035 * h * open_), 0, 0, 360, (235, 235, 230), -1, aa)
-        cv2.circle(img, _pt(ex, eye_y), int(round(0.032 * h * min(open_, 1.2))), style.eye, -1, aa)
+                    _shade(style.skin, _SOCKET), -1, aa)
+        cv2.ellipse(img, _pt(ex, eye_y), _pt(_EYE_W * w, _EYE_H * h * open_), 0, 0, 360, (235, 235, 230), -1, aa)
+        cv2.circle(img, _pt(ex, eye_y), int(round(_IRIS * h * min(open_, 1.2))), style.eye, -1, aa)
         cv2.circle(img, _pt(ex, eye_y), max(1, int(round(0.013 * h))), (10, 10, 10), -1, aa)
         # Brows: tilt inwards-down when angry, inwards-up when sad or afraid.
         by = eye_y - (0.1 + brow_lift) * h

@@ -43,15 +43,15 @@ def place(face48: np.ndarray, jitter: tuple[int, int]) -> np.ndarray:
     return img
 
 
-def pick_faces(x, y, rng, wanted: list[str], detector: HaarDetector) -> list[int]:
+def pick_faces(x, y, rng, wanted: list[str], jitter: np.ndarray, detector: HaarDetector) -> list[int]:
     """One detectable PublicTest image per wanted emotion (no image used twice)."""
     used, out = set(), []
-    for name in wanted:
+    for name, shift in zip(wanted, jitter, strict=True):
         pool = rng.permutation(np.flatnonzero(y == EMOTIONS.index(name)))
         for i in pool:
             if i in used:
                 continue
-            gray = cv2.cvtColor(place(x[i], (0, 0)), cv2.COLOR_RGB2GRAY)
+            gray = cv2.cvtColor(place(x[i], tuple(shift)), cv2.COLOR_RGB2GRAY)
             if len(detector.detect(gray)) == 1:
                 used.add(i)
                 out.append(int(i))
@@ -78,11 +78,11 @@ def test_timeline_follows_a_scripted_sequence_of_real_faces(shared_data, tmp_pat
     detector = HaarDetector()
     recs, truth, direct = [], {}, {}
     for label, (offset, script) in SCRIPTS.items():
-        idx = pick_faces(x, y, rng, script, detector)
+        jit = rng.integers(-6, 7, size=(len(script), 2))
+        idx = pick_faces(x, y, rng, script, jit, detector)
         assert len(idx) == len(script)
         pred = model.predict(x[idx]).argmax(1)
         n = len(script) * SEGMENT * FPS
-        jit = rng.integers(-6, 7, size=(len(script), 2))
         frames = (place(x[idx[k // (SEGMENT * FPS)]], tuple(jit[k // (SEGMENT * FPS)])) for k in range(n))
         recs.append(Recording(synth.write_video(tmp_path / f"{label}.mp4", frames, fps=FPS), label, offset))
         for s in range(len(script) * SEGMENT):  # movie second -> scripted / directly predicted emotion
