@@ -34,7 +34,7 @@ from moviemotion.flash.pattern import PatternDetector
 from moviemotion.flash.profiles import Profile, get_profile
 from moviemotion.flash.result import FlashResult, Incident
 from moviemotion.flash.transitions import TransitionTracker
-from moviemotion.flash.windows import SlidingCounts, SustainedTime
+from moviemotion.flash.windows import SlidingCounts, SlidingMoments, SustainedTime
 
 #: Per-frame columns of the ``broadcast`` / ``wcag`` table (documented in docs/flash.md).
 FRAME_COLUMNS = (
@@ -45,28 +45,51 @@ _RESULT_CODE = {"pass": 0, "warning": 1, "fail": 2}
 
 
 class _Channel:
-    """One signal (luminance or red): transitions, 1-second counts, level, incidents."""
+    """One signal (luminance or red): transitions, 1-second counts, level, incidents.
+
+    Two readings of "more than 3 flashes over more than the threshold area" are applied, and
+    a frame fails if either holds:
+
+    * per place: the cells with more than 6 transitions in the last second cover more than
+      the threshold (a region flashing, even if its cells switch a frame apart);
+    * together: more than 6 frames in the last second at which cells covering more than the
+      threshold were in transition together (e.g. flashes that light a different 30 % of the
+      screen each time, which no single place repeats often enough).
+    """
 
     def __init__(self, grid: CellGrid, profile: Profile, meter: AreaMeter, delta: float,
                  darker_max: float | None, strict: bool, incident_type: str):
         self.profile = profile
         self.meter = meter
+        self.shape = grid.shape
         self.tracker = TransitionTracker(grid.shape, delta, darker_max, strict=strict)
         self.window = SlidingCounts(grid.shape, window=1.0)
+        self.moments = SlidingMoments(window=1.0)
         self.incidents = IncidentBuilder(incident_type, grid)  # type: ignore[arg-type]
 
     def push(self, t: float, end: float,
-             value: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, float, bool]:
-        """``(transitions, window counts, level, area, failing)`` for the frame at ``t``."""
+             value: np.ndarray) -> tuple[float, np.ndarray, int, float, bool]:
+        """``(share in transition together, window counts, level, area, failing)``."""
+        limit = self.profile.max_transitions
         transitions = self.tracker.update(value) != 0
         counts = self.window.push(t, transitions)
         level, area = self.meter.measure(counts)
-        failing = level > self.profile.max_transitions
+        together = self.meter.field_share(transitions) if transitions.any() else 0.0
+        big = together > self.profile.area_threshold
+        n_moments = self.moments.push(t, together, np.flatnonzero(transitions) if big else None)
+        if n_moments > limit:
+            level = max(level, n_moments)
+            area = max(area, self.moments.max_share)
+        failing = level > limit
         if failing:
-            over = counts > self.profile.max_transitions
-            start = self.window.first_event_time(over)
-            self.incidents.add(t if start is None else start, end, level / 2, area, over)
-        return transitions, counts, level, area, failing
+            over = counts > limit
+            starts = [self.window.first_event_time(over)] if over.any() else []
+            if n_moments > limit:
+                over |= self.moments.cells(self.shape)
+                starts.append(self.moments.first_time)
+            start = min((s for s in starts if s is not None), default=t)
+            self.incidents.add(start, end, level / 2, area, over)
+        return together, counts, level, area, failing
 
 
 class FlashAnalyzer:
@@ -112,8 +135,8 @@ class FlashAnalyzer:
         end = t + self._dt
         lin = linearize(rgb)
         lum, red = luminance_and_red(cell_means(lin, self.grid))
-        lum_tr, lum_counts, lum_level, lum_area, lum_fail = self.lum.push(t, end, lum)
-        red_tr, red_counts, red_level, red_area, red_fail = self.red.push(t, end, red)
+        lum_now, lum_counts, lum_level, lum_area, lum_fail = self.lum.push(t, end, lum)
+        red_now, red_counts, red_level, red_area, red_fail = self.red.push(t, end, red)
 
         counts = np.maximum(lum_counts, red_counts)
         np.maximum(self.peak_counts, counts, out=self.peak_counts)
@@ -136,8 +159,8 @@ class FlashAnalyzer:
         r["time"].append(round(t, 6))
         r["luminance"].append(round(float(lum.mean()), 5))
         r["red"].append(round(float(red.mean()), 4))
-        r["lum_transitions"].append(round(float(lum_tr.mean()), 4))
-        r["red_transitions"].append(round(float(red_tr.mean()), 4))
+        r["lum_transitions"].append(round(lum_now, 4))
+        r["red_transitions"].append(round(red_now, 4))
         r["lum_flashes"].append(lum_level / 2)
         r["red_flashes"].append(red_level / 2)
         r["lum_flash_area"].append(round(lum_area, 4))

@@ -53,6 +53,42 @@ class SlidingCounts:
         return None
 
 
+class SlidingMoments:
+    """The frames of the last ``window`` seconds at which a large area changed together.
+
+    Each kept moment remembers its time, the share of the area that changed and which cells.
+    """
+
+    def __init__(self, window: float = 1.0):
+        self.window = window
+        self._moments: deque[tuple[float, float, np.ndarray]] = deque()
+
+    def push(self, t: float, share: float, cells: np.ndarray | None) -> int:
+        """Record the frame at ``t`` as a moment if ``cells`` (flat indices) is given;
+        return the number of moments in the window."""
+        while self._moments and self._moments[0][0] <= t - self.window + TIME_EPS:
+            self._moments.popleft()
+        if cells is not None:
+            self._moments.append((t, share, cells))
+        return len(self._moments)
+
+    @property
+    def first_time(self) -> float | None:
+        return self._moments[0][0] if self._moments else None
+
+    @property
+    def max_share(self) -> float:
+        return max((m[1] for m in self._moments), default=0.0)
+
+    def cells(self, shape: tuple[int, ...]) -> np.ndarray:
+        """Boolean mask of the cells that changed in any moment of the window."""
+        mask = np.zeros(shape, bool)
+        flat = mask.reshape(-1)
+        for _, _, idx in self._moments:
+            flat[idx] = True
+        return mask
+
+
 class SustainedTime:
     """Seconds, within the last ``window`` seconds, during which a condition held."""
 

@@ -240,3 +240,33 @@ def test_whole_frame_method_misses_what_cells_see(tmp_path, kind):
     path = synth.write_video(tmp_path / "c.mp4", synth.render(renderer, 25, 2), fps=25)
     assert analyze(path, "iris-compat").verdict == "pass"  # IRIS's frame means stay flat
     assert analyze(path, "broadcast").verdict == "fail"
+
+
+def roving_flashes(size, width_share, hz=4.0, on_s=0.08):
+    """``hz`` flashes a second, each lighting the next of three vertical strips in turn."""
+    w, h = size
+    frames = []
+    for k in range(3):
+        img = synth.canvas(size, synth.BLACK)
+        x0 = int(round(k * w / 3 / 16)) * 16  # on the 16-px cell grid: areas stay exact
+        img[:, x0:x0 + int(round(width_share * w))] = 255
+        frames.append(img)
+    dark = synth.canvas(size, synth.BLACK)
+
+    def frame(t):
+        k = int(t * hz)
+        return frames[k % 3] if t - k / hz < on_s else dark
+
+    return frame
+
+
+@pytest.mark.parametrize(("share", "verdict"), [(0.3, "fail"), (0.2, "pass")])
+def test_flashes_over_a_large_area_at_different_places_count_together(tmp_path, share, verdict):
+    # each strip flashes only 4/3 times a second, but every 0.25 s 30 % of the screen flashes
+    r = check(tmp_path, roving_flashes(SIZE, share), duration=2.5)
+    assert r.verdict == verdict
+    if verdict == "fail":
+        (inc,) = r.incidents
+        assert inc.peak_flashes_per_second == 4 and inc.peak_area == pytest.approx(0.3, abs=0.02)
+    else:  # no single place flashes more than 2 times a second
+        assert max(r.frames["lum_flashes"]) <= 2
