@@ -77,19 +77,17 @@ class _Channel:
         together = self.meter.field_share(transitions) if transitions.any() else 0.0
         big = together > self.profile.area_threshold
         n_moments = self.moments.push(t, together, np.flatnonzero(transitions) if big else None)
-        if n_moments > limit:
-            level = max(level, n_moments)
-            area = max(area, self.moments.max_share)
-        failing = level > limit
-        if failing:
+        if level > limit:  # per place: the flashing cells are known exactly
             over = counts > limit
-            starts = [self.window.first_event_time(over)] if over.any() else []
-            if n_moments > limit:
-                over |= self.moments.cells(self.shape)
-                starts.append(self.moments.first_time)
-            start = min((s for s in starts if s is not None), default=t)
-            self.incidents.add(start, end, level / 2, area, over)
-        return together, counts, level, area, failing
+            start = self.window.first_event_time(over)
+            self.incidents.add(t if start is None else start, end, max(level, n_moments) / 2,
+                               area, over)
+        elif n_moments > limit:  # together only: where = every cell of the counted frames
+            level, area = n_moments, self.moments.max_share
+            start = self.moments.first_time
+            self.incidents.add(t if start is None else start, end, level / 2, area,
+                               self.moments.cells(self.shape))
+        return together, counts, max(level, n_moments), area, level > limit
 
 
 class FlashAnalyzer:
