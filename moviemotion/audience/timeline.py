@@ -249,9 +249,9 @@ def _peaks(aud: dict[str, np.ndarray], s: TimelineSettings) -> list[dict]:
             share = float(share_near[j])
             if share + 1e-9 < s.peak_min_share:
                 continue
-            rows.append({"second": int(j), "time": _clock(j), "emotion": e, "strength": float(sig[j]),
-                         "share": share, "viewers": int(aud["viewers"][j]),
-                         "probability": float(aud[e][j])})
+            rows.append({"second": int(j), "time": _clock(j), "emotion": e, "strength": round(float(sig[j]), 4),
+                         "share": round(share, 4), "viewers": int(aud["viewers"][j]),
+                         "probability": round(float(aud[e][j]), 4)})
     rows.sort(key=lambda r: (r["second"], -r["strength"]))
     return rows
 
