@@ -93,6 +93,79 @@ class RecordingFaces:
     stats: dict
 
 
+class _BatchedClassifier:
+    """Collects face crops across frames and classifies them ``batch`` at a time."""
+
+    def __init__(self, classifier: Classifier, batch: int):
+        self.classifier = classifier
+        self.batch = batch
+        self.pending: list[np.ndarray] = []
+        self.n_pending = 0
+        self.done: list[np.ndarray] = []
+        self.seconds = 0.0
+
+    def add(self, crops: np.ndarray) -> None:
+        self.pending.append(crops)
+        self.n_pending += len(crops)
+        if self.n_pending >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        t0 = time.perf_counter()
+        faces = np.concatenate(self.pending)
+        probs = np.asarray(self.classifier.predict(faces), np.float32).reshape(len(faces), len(EMOTIONS))
+        self.done.append(probs)
+        self.seconds += time.perf_counter() - t0
+        self.pending, self.n_pending = [], 0
+
+    def probabilities(self) -> np.ndarray:
+        self.flush()
+        return np.concatenate(self.done) if self.done else np.zeros((0, len(EMOTIONS)), np.float32)
+
+
+class _SampleLog:
+    """Per-sample rows: one per face found, or one empty row for a sample without a face."""
+
+    def __init__(self):
+        self.times: list[float] = []
+        self.t: list[np.ndarray] = []
+        self.boxes: list[np.ndarray] = []
+        self.scores: list[np.ndarray] = []
+        self.detected: list[np.ndarray] = []
+
+    def add(self, t: float, found: Detections, full_search: bool) -> None:
+        n = len(found)
+        self.times.append(t)
+        self.t.append(np.full(max(n, 1), t))
+        self.boxes.append(found.boxes if n else np.full((1, 4), np.nan, np.float32))
+        self.scores.append(found.scores if n else np.full(1, np.nan, np.float32))
+        self.detected.append(np.full(max(n, 1), full_search and n > 0))
+
+    def table(self, probs: np.ndarray, settings: ProcessSettings) -> pa.Table:
+        """The rows with emotion probabilities and track ids (tracking runs here, once)."""
+        t = np.concatenate(self.t) if self.t else np.zeros(0)
+        boxes = np.concatenate(self.boxes) if self.boxes else np.zeros((0, 4), np.float32)
+        face = ~np.isnan(boxes[:, 0])
+        p = np.full((len(t), len(EMOTIONS)), np.nan, np.float32)
+        p[face] = probs
+        track = np.full(len(t), -1, np.int64)
+        track[face] = track_faces(t[face], boxes[face], max_gap=settings.max_gap,
+                                  min_share=settings.min_track_share, n_samples=len(self.times))
+        cols = {
+            "t": pa.array(t, pa.float64()),
+            "face": pa.array(face),
+            "track": pa.array(track, pa.int32()),
+            "x": boxes[:, 0], "y": boxes[:, 1], "w": boxes[:, 2], "h": boxes[:, 3],
+            "score": np.concatenate(self.scores) if self.scores else np.zeros(0, np.float32),
+            "detected": np.concatenate(self.detected) if self.detected else np.zeros(0, bool),
+        }
+        for k, name in enumerate(EMOTIONS):
+            cols[name] = p[:, k]
+        return pa.table(cols)
+
+
 def analyse_recording(
     path: Path,
     classifier: Classifier,
@@ -105,96 +178,50 @@ def analyse_recording(
     ``on_progress(n)`` is called with the number of samples processed so far;
     ``crops_dir`` (debugging only) saves every face crop as PNG there.
     """
-    from moviemotion.video import open_video
+    from moviemotion.video import TruncatedVideoWarning, open_video
 
     if tuple(classifier.classes) != EMOTIONS:
         raise ModelError(f"the emotion model's classes {tuple(classifier.classes)} are not {EMOTIONS}")
     detector = make_detector(settings.detector, **settings.detector_knobs)
-    t_dec = t_det = t_cls = 0.0
-    times: list[float] = []
-    rows_t: list[np.ndarray] = []
-    rows_box: list[np.ndarray] = []
-    rows_score: list[np.ndarray] = []
-    rows_detected: list[np.ndarray] = []
-    probs_parts: list[np.ndarray] = []
-    pending: list[np.ndarray] = []
-    n_pending = 0
+    batcher = _BatchedClassifier(classifier, settings.batch)
+    log = _SampleLog()
+    t_decode = t_detect = 0.0
     held = Detections.empty()
-
-    def flush() -> None:
-        nonlocal n_pending, t_cls, pending
-        if not pending:
-            return
-        c0 = time.perf_counter()
-        batch = np.concatenate(pending)
-        probs_parts.append(np.asarray(classifier.predict(batch), np.float32).reshape(len(batch), len(EMOTIONS)))
-        t_cls += time.perf_counter() - c0
-        pending, n_pending = [], 0
-
     with open_video(path) as video, warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+        warnings.simplefilter("always", TruncatedVideoWarning)
         info = video.info
         frames = video.frames(fps=settings.fps, mode="gray")
-        i = 0
         while True:
-            d0 = time.perf_counter()
+            t0 = time.perf_counter()
             item = next(frames, None)
-            t_dec += time.perf_counter() - d0
+            t1 = time.perf_counter()
+            t_decode += t1 - t0
             if item is None:
                 break
             t, gray = item
-            d0 = time.perf_counter()
-            fresh = i % settings.detect_every == 0
-            if fresh:
+            classified = batcher.seconds
+            full_search = len(log.times) % settings.detect_every == 0
+            if full_search:
                 held = _full_search(detector, gray, held)
             elif len(held):
                 held = detector.detect_near(gray, held.boxes)
-            crops = crop_faces(gray, held.boxes, margin=settings.crop_margin) if len(held) else None
-            t_det += time.perf_counter() - d0
-            times.append(t)
-            n = len(held)
-            rows_t.append(np.full(max(n, 1), t))
-            rows_box.append(held.boxes if n else np.full((1, 4), np.nan, np.float32))
-            rows_score.append(held.scores if n else np.full(1, np.nan, np.float32))
-            rows_detected.append(np.full(max(n, 1), fresh and n > 0))
-            if n:
+            if len(held):
+                crops = crop_faces(gray, held.boxes, margin=settings.crop_margin)
+                batcher.add(crops)
                 if crops_dir is not None:
                     _save_crops(crops_dir, t, crops)
-                pending.append(crops)
-                n_pending += n
-                if n_pending >= settings.batch:
-                    flush()
-            i += 1
-            if on_progress is not None and i % 8 == 0:
-                on_progress(i)
-        flush()
-    truncated = [str(w.message) for w in caught if "truncated" in str(w.message) or "decoding stopped" in str(w.message)]
+            t_detect += time.perf_counter() - t1 - (batcher.seconds - classified)
+            log.add(t, held, full_search)
+            if on_progress is not None and len(log.times) % 8 == 0:
+                on_progress(len(log.times))
+        probs = batcher.probabilities()
     if on_progress is not None:
-        on_progress(len(times))
-    a0 = time.perf_counter()
-    t_all = np.concatenate(rows_t) if rows_t else np.zeros(0)
-    boxes = np.concatenate(rows_box) if rows_box else np.zeros((0, 4), np.float32)
-    face = ~np.isnan(boxes[:, 0])
-    probs = np.full((len(t_all), len(EMOTIONS)), np.nan, np.float32)
-    if probs_parts:
-        probs[face] = np.concatenate(probs_parts)
-    track = np.full(len(t_all), -1, np.int64)
-    track[face] = track_faces(t_all[face], boxes[face], max_gap=settings.max_gap,
-                              min_share=settings.min_track_share, n_samples=len(times))
-    cols = {
-        "t": pa.array(t_all, pa.float64()),
-        "face": pa.array(face),
-        "track": pa.array(track, pa.int32()),
-        "x": boxes[:, 0], "y": boxes[:, 1], "w": boxes[:, 2], "h": boxes[:, 3],
-        "score": np.concatenate(rows_score) if rows_score else np.zeros(0, np.float32),
-        "detected": np.concatenate(rows_detected) if rows_detected else np.zeros(0, bool),
-    }
-    for k, name in enumerate(EMOTIONS):
-        cols[name] = probs[:, k]
-    table = pa.table(cols)
-    t_track = time.perf_counter() - a0
-    stats = {"samples": len(times), "faces": int(face.sum()), "decode_s": t_dec, "detect_s": t_det,
-             "classify_s": t_cls, "track_s": t_track, "warnings": truncated}
+        on_progress(len(log.times))
+    t0 = time.perf_counter()
+    table = log.table(probs, settings)
+    stats = {"samples": len(log.times), "faces": len(probs), "decode_s": t_decode, "detect_s": t_detect,
+             "classify_s": batcher.seconds, "track_s": time.perf_counter() - t0,
+             "warnings": [str(w.message) for w in caught if issubclass(w.category, TruncatedVideoWarning)]}
     return RecordingFaces(table, float(info.duration), float(info.fps), info.width, info.height, stats)
 
 
