@@ -28,6 +28,7 @@ from moviemotion.audience.runner import (
 )
 from moviemotion.audience.timeline import Timeline, TimelineSettings, build_timeline
 from moviemotion.errors import InputError, MovieMotionError
+from moviemotion.faces import make_detector
 
 
 @dataclass
@@ -94,6 +95,7 @@ def run_audience(
         movie_info = probe(movie)
     movie_duration = movie_info.duration if movie_info and math.isfinite(movie_info.duration) else None
     check_offsets(recordings, movie_duration)
+    make_detector(settings.detector, **settings.detector_knobs)  # bad knobs: one clear error now
     if factory is None:
         settings = replace(settings, model_id=model_id(model))
         factory = default_classifier_factory(model, threads=1 if jobs > 1 else 2)

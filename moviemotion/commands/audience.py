@@ -35,6 +35,7 @@ def audience_command(
         "--offset", help="LABEL=SECONDS, overrides the manifest (repeatable).")] = None,
     movie: Annotated[Path | None, typer.Option(help="The movie (for its duration and thumbnails).")] = None,
     fps: Annotated[float, typer.Option(help="Samples per second analysed in each recording.")] = 2.0,
+    detector: Annotated[str, typer.Option(help="Face detector backend (haar).")] = "haar",
     detect_every: Annotated[int, typer.Option(
         help="Search the whole frame every k-th sample; in between only re-find known faces.")] = 4,
     detect_width: Annotated[int, typer.Option(help="Frame width for detection (bigger finds smaller faces).")] = 320,
@@ -71,7 +72,7 @@ def audience_command(
 
     recs = collect_recordings(recordings or [], manifest=manifest, offsets=_parse_offsets(offset or []))
     settings = ProcessSettings(
-        fps=fps, detect_every=detect_every,
+        fps=fps, detect_every=detect_every, detector=detector,
         detector_knobs={"detect_width": detect_width, "scale_factor": scale_factor,
                         "min_neighbors": min_neighbors, "min_face": min_face},
     )
