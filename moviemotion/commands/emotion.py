@@ -94,7 +94,7 @@ def train_emotion_command(
         if value is not None:
             args += [f"--{name}", str(value)]
     args += ["--seed", str(seed)] + ([] if amp else ["--no-amp"]) + (["--tta"] if tta else [])
-    args += ["-o", str(run_dir)]
+    args += ["-o", str(run_dir)] + (["--resume"] if resume else [])
     cfg = TrainConfig(
         data=str(data), arch=arch, arch_args=_parse_arch_args(arch_arg), epochs=epochs,
         batch_size=batch_size, lr=lr, optimizer=optimizer, weight_decay=weight_decay,

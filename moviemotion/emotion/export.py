@@ -88,6 +88,7 @@ def ship(run_dir: str | os.PathLike[str], dest: str | os.PathLike[str] | None = 
         "output": {"name": "probabilities", "shape": ["N", 7], "order": list(EMOTIONS)},
         "arch": cfg["arch"], "arch_args": cfg["arch_args"], "epochs": cfg["epochs"],
         "best_epoch": best["epoch"], "seed": cfg["seed"], "command": cfg["command"],
+        "resumed_with": cfg.get("resumed_with", []),
         "data": Path(cfg["data"]).name, "train_split": cfg["train_split"],
         "val_split": cfg["val_split"],
         "metrics": {k: {"n": v["n"], "accuracy": v["accuracy"], "macro_f1": v["macro_f1"]}

@@ -67,6 +67,7 @@ class TrainConfig:
     amp: bool = True                      # mixed precision (CUDA only)
     tta: bool = False                     # test-time augmentation in the final evaluation
     command: str = ""
+    resumed_with: list[str] = field(default_factory=list)   # commands that resumed the run
 
     def resolved(self) -> TrainConfig:
         """A copy with the recipe's values filled in and the options checked."""
@@ -267,6 +268,8 @@ def _resume_config(run_dir: Path, given: TrainConfig) -> TrainConfig:
         stored.epochs = given.epochs
     if given.threads:
         stored.threads = given.threads
+    if given.command:
+        stored.resumed_with = [*stored.resumed_with, given.command]
     return stored
 
 

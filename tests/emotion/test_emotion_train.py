@@ -55,7 +55,9 @@ def test_resume_continues_from_checkpoint(tiny_npz: Path, tmp_path: Path) -> Non
     part = train(_config(tiny_npz, schedule="constant", epochs=1), tmp_path / "part", quiet=True)
     with pytest.raises(InputError, match="already holds a run"):
         train(_config(tiny_npz, epochs=2), part, quiet=True)
-    train(_config(tiny_npz, epochs=2), part, resume=True, quiet=True)
+    train(_config(tiny_npz, epochs=2, command="resume-cmd"), part, resume=True, quiet=True)
+    cfg = json.loads((part / "config.json").read_text())
+    assert cfg["epochs"] == 2 and cfg["resumed_with"] == ["resume-cmd"]
     rows = list(csv.DictReader((part / "metrics.csv").open()))
     assert [int(r["epoch"]) for r in rows] == [1, 2]
     assert _same(_weights(full), _weights(part))
