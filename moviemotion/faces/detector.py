@@ -127,7 +127,9 @@ class HaarDetector:
         )
         if len(boxes) == 0:
             return Detections.empty()
-        return Detections(np.asarray(boxes, np.float32) / scale, np.asarray(counts, np.float32).ravel())
+        order = np.lexsort((np.asarray(boxes)[:, 1], np.asarray(boxes)[:, 0]))  # left to right: deterministic
+        return Detections(np.asarray(boxes, np.float32)[order] / scale,
+                          np.asarray(counts, np.float32).ravel()[order])
 
     def detect_near(self, gray: np.ndarray, boxes: np.ndarray, margin: float = 0.5,
                     work_size: int = 56) -> Detections:

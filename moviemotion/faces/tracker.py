@@ -101,7 +101,7 @@ def track_faces(
     min_share: float = 0.1,
     n_samples: int | None = None,
 ) -> np.ndarray:
-    """Track ids (0, 1, ... in order of first appearance; -1 = dropped) for detections.
+    """Track ids (0, 1, ... in order of first appearance, then left to right; -1 = dropped).
 
     ``times`` (N,) are the detections' sample times in non-decreasing order and ``boxes``
     (N, 4) their boxes. Tracks seen in fewer than ``min_share`` of the recording's
@@ -122,11 +122,11 @@ def track_faces(
     labels, counts = np.unique(ids, return_counts=True)
     too_short = labels[counts < min_share * n]
     ids[np.isin(ids, too_short)] = -1
-    # Renumber the survivors 0, 1, ... by first appearance.
+    # Renumber the survivors 0, 1, ... by first appearance, left to right within a frame.
     kept = ids >= 0
     if kept.any():
         uniq, first = np.unique(ids[kept], return_index=True)
-        order = uniq[np.argsort(first)]
+        order = uniq[np.lexsort((boxes[kept][first, 0], times[kept][first]))]
         remap = np.full(ids.max() + 1, -1, np.int64)
         remap[order] = np.arange(len(order))
         ids[kept] = remap[ids[kept]]
