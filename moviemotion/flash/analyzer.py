@@ -250,7 +250,7 @@ def analyze(source_path: str | os.PathLike[str], profile: str = "broadcast", *,
                                      if math.isfinite(info.duration * info.fps) else None)
         with progress_bar(disable=not progress) as bar:
             task = bar.add_task(f"flashes ({prof.name})", total=total, unit="frames")
-            for t, rgb in src.frames(mode="rgb", size=size):
+            for t, rgb in src.frames(mode="rgb", size=size, interpolation="AREA"):
                 analyzer.push(t, rgb)
                 bar.advance(task)
     return analyzer.finish(str(source_path), duration=info.duration)

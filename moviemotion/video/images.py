@@ -70,6 +70,7 @@ class ImageFolderSource:
         start: float = 0.0,
         end: float | None = None,
         size: tuple[int, int] | None = None,
+        interpolation: str | None = None,
     ) -> Iterator[tuple[float, np.ndarray]]:
         """Yield ``(t, frame)`` like :meth:`VideoReader.frames`."""
         n = len(self.files)

@@ -221,6 +221,7 @@ class VideoReader:
         start: float = 0.0,
         end: float | None = None,
         size: tuple[int, int] | None = None,
+        interpolation: str | None = None,
     ) -> Iterator[tuple[float, np.ndarray]]:
         """Yield ``(t, frame)`` with ``t`` the presentation time in seconds from the stream start.
 
@@ -236,6 +237,8 @@ class VideoReader:
         apply_rotation: rotate frames by the file's display rotation.
         start, end: only frames with ``start <= t < end``.
         size: ``(width, height)`` to scale to (done by the decoder's scaler, before rotation).
+        interpolation: swscale's filter for ``size`` (``"AREA"`` averages pixels, right for
+            analysis that needs cell means; default ``"BILINEAR"``).
         """
         if mode not in ("rgb", "bgr", "gray"):
             raise ValueError(f"mode must be 'rgb', 'bgr' or 'gray', not {mode!r}")
@@ -247,7 +250,7 @@ class VideoReader:
         stream = container.streams.video[0]
         t0 = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
         rot_k = (info.rotation // 90) % 4 if apply_rotation else 0
-        convert = self._converter(mode, full_range, size)
+        convert = self._converter(mode, full_range, size, interpolation)
 
         step = 1.0 / fps if fps else None
         frame_dur = 1.0 / info.fps if math.isfinite(info.fps) and info.fps > 0 else (step or 0.0)
@@ -337,7 +340,8 @@ class VideoReader:
                 last_time = float(frame.time)
                 yield frame
 
-    def _converter(self, mode: FrameMode, full_range: bool, size: tuple[int, int] | None):
+    def _converter(self, mode: FrameMode, full_range: bool, size: tuple[int, int] | None,
+                   interpolation: str | None = None):
         info = self.info
         if mode == "gray":
             if size is None and info.pix_fmt in _YUV_PLANAR_8BIT:
@@ -356,7 +360,7 @@ class VideoReader:
             def gray(frame: av.VideoFrame) -> np.ndarray:
                 kw = _range_kwargs(frame, info)
                 w, h = size if size else (None, None)
-                g = frame.reformat(width=w, height=h, format="gray", **kw)
+                g = frame.reformat(width=w, height=h, format="gray", interpolation=interpolation, **kw)
                 plane = g.planes[0]
                 y = np.frombuffer(plane, np.uint8).reshape(g.height, plane.line_size)
                 return y[:, : g.width].copy()
@@ -368,7 +372,8 @@ class VideoReader:
         def color(frame: av.VideoFrame) -> np.ndarray:
             kw = _range_kwargs(frame, info)
             w, h = size if size else (None, None)
-            return frame.reformat(width=w, height=h, format=fmt, **kw).to_ndarray()
+            return frame.reformat(width=w, height=h, format=fmt, interpolation=interpolation,
+                                  **kw).to_ndarray()
 
         return color
 
