@@ -38,6 +38,10 @@ def atomic_path(target: str | os.PathLike[str], suffix: str | None = None) -> It
     )
     os.close(fd)
     tmp = Path(tmp_name)
+    # mkstemp makes the file private (0600); outputs get the usual mode (0666 & ~umask).
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         yield tmp
         os.replace(tmp, target)

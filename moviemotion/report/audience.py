@@ -103,7 +103,7 @@ def coverage_figure(vw: dict[str, np.ndarray]) -> go.Figure:
 
 
 def _thumbnails(movie: Path, seconds: list[int]) -> dict[int, str]:
-    """JPEG data URIs of the movie at the given seconds (one decoding pass, small frames)."""
+    """JPEG data URIs of the movie half-way through the given seconds (one seek each)."""
     import cv2
 
     from moviemotion.errors import MovieMotionError
@@ -115,14 +115,16 @@ def _thumbnails(movie: Path, seconds: list[int]) -> dict[int, str]:
         return out
     try:
         with open_video(movie) as v:
-            w, h = v.info.display_width, v.info.display_height
+            w, h = v.info.width, v.info.height  # the scaler works before rotation
             size = (160, max(2, int(round(160 * h / max(w, 1))) // 2 * 2))
-            for t, img in v.frames(fps=2, mode="bgr", start=want[0], end=want[-1] + 1, size=size):
-                s = int(t)
-                if s in want and s not in out and t - s >= 0.25:
+            if v.info.rotation in (90, 270):
+                size = (max(2, int(round(160 * w / max(h, 1))) // 2 * 2), 160)
+            for s in want:
+                for _t, img in v.frames(mode="bgr", start=s + 0.5, end=s + 1, size=size):
                     ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 80])
                     if ok:
                         out[s] = "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode()
+                    break
     except MovieMotionError:
         return out
     return out

@@ -246,9 +246,14 @@ class VideoReader:
             raise ValueError(f"fps must be positive, got {fps}")
         info = self.info
         container = self._container
-        container.seek(0)
         stream = container.streams.video[0]
         t0 = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+        if start > 0 and stream.time_base is not None:
+            # Jump to the keyframe at or before ``start``; frames before it are skipped below.
+            container.seek(int((start + t0) / stream.time_base), backward=True, any_frame=False,
+                           stream=stream)
+        else:
+            container.seek(0)
         rot_k = (info.rotation // 90) % 4 if apply_rotation else 0
         convert = self._converter(mode, full_range, size, interpolation)
 
@@ -283,6 +288,8 @@ class VideoReader:
                 shown_until = prev[0] + frame_dur
                 if math.isfinite(info.duration) and info.duration > prev[0]:
                     shown_until = info.duration
+                if end is not None:
+                    shown_until = min(shown_until, end)
                 if start + next_k * step < shown_until - eps:
                     yield prev[0], _rotate(convert(prev[1]), rot_k)
                 prev = None
@@ -294,7 +301,7 @@ class VideoReader:
                     TruncatedVideoWarning,
                     stacklevel=3,
                 )
-        if last_t is None and start == 0.0:
+        if last_t is None and start == 0.0 and not errors:
             raise VideoError(f"{self.path}: no frame could be decoded")
         declared = info.duration
         if (

@@ -260,3 +260,24 @@ def test_corrupt_bytes_mid_stream_do_not_crash(tmp_path):
         frames = list(v.frames(mode="gray"))
     assert 50 <= len(frames) <= 100
     assert all(f.shape == (120, 160) for _, f in frames)
+
+
+def test_start_seeks_to_keyframe_and_skips_to_start(tmp_path):
+    p = index_clip(tmp_path / "k.mp4", 30, 10.0, full_range=True, gop=5)
+    with open_video(p) as v:
+        got = list(v.frames(mode="gray", start=2.0))
+        sampled = list(v.frames(fps=2, mode="gray", start=1.3, end=2.5))
+    assert [frame_index(g) for _, g in got] == list(range(20, 30))
+    np.testing.assert_allclose([t for t, _ in got], np.arange(20, 30) / 10, atol=1e-3)
+    assert [frame_index(g) for _, g in sampled] == [13, 18, 23]
+
+
+def test_outputs_get_normal_permissions(tmp_path):
+    import os
+
+    from moviemotion.io import atomic_write_text
+
+    out = atomic_write_text(tmp_path / "x.txt", "hi")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
