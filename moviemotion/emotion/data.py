@@ -174,11 +174,10 @@ def _split_folder(root: Path, split: str) -> Path:
         if (root / name).is_dir():
             return root / name
     subdirs = {p.name.lower() for p in root.iterdir() if p.is_dir()}
-    if subdirs and subdirs <= set(EMOTIONS) | {n.lower() for v in _FOLDER_NAMES.values() for n in v}:
-        if subdirs & set(EMOTIONS):
-            return root          # root/<class>/* : a single split
     if not subdirs:
         raise InputError(f"{root}: empty folder (expected {split}/<class>/*.png)")
+    if subdirs & set(EMOTIONS):
+        return root              # root/<class>/* : a single split
     raise InputError(f"{root}: no folder for split {split} (looked for "
                      f"{', '.join(_FOLDER_NAMES[split])}; found {', '.join(sorted(subdirs))})")
 

@@ -117,3 +117,20 @@ def test_duplicates_of_finds_exact_copies_only() -> None:
     probe[-1, 0, 0] ^= 1                    # one changed pixel: not a duplicate
     mask = duplicates_of(FaceSet(probe, y[3:9]), ref)
     assert mask.tolist() == [True, True, False, False, False, False]
+
+
+def test_single_split_folder(tmp_path: Path) -> None:
+    x, y = synthetic_faces(1)
+    for i, (face, label) in enumerate(zip(x, y, strict=True)):
+        (tmp_path / EMOTIONS[label]).mkdir()
+        cv2.imwrite(str(tmp_path / EMOTIONS[label] / f"{i}.png"), face)
+    assert len(load(tmp_path, "PublicTest")) == 7
+    (tmp_path / "Bored").mkdir()
+    with pytest.raises(InputError, match="unknown class folder 'Bored'"):
+        load(tmp_path, "PublicTest")
+
+
+def test_folder_without_the_split(tmp_path: Path) -> None:
+    (tmp_path / "train" / "happy").mkdir(parents=True)
+    with pytest.raises(InputError, match="no folder for split PrivateTest"):
+        load(tmp_path, "private")
