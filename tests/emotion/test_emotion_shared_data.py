@@ -37,6 +37,6 @@ def test_shipped_model_scores_as_its_card_says(fer: Path) -> None:
     assert result["full"].accuracy == pytest.approx(card["metrics"]["full"]["accuracy"], abs=1e-3)
     assert result["dedup"].accuracy == pytest.approx(card["metrics"]["dedup"]["accuracy"],
                                                      abs=1e-3)
-    assert result["full"].accuracy > 0.55           # chance (majority class) is 25%
+    assert result["full"].accuracy > 0.62           # majority class alone scores 25%
     recall = np.asarray(result["full"].recall)
     assert recall[3] > 0.7                           # happy is the easiest class
