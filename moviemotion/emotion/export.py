@@ -27,23 +27,36 @@ OPSET = 17
 
 
 class InferenceModel(nn.Module):
-    """(N, 48, 48) raw pixels -> (N, 7) probabilities around a trained ``net``."""
+    """(N, 48, 48) raw pixels -> (N, 7) probabilities around a trained ``net``.
 
-    def __init__(self, net: nn.Module):
+    ``mirror``: average the probabilities of each face and its mirror image (one batched
+    forward pass of 2N faces): a cheap test-time augmentation baked into the graph.
+    """
+
+    def __init__(self, net: nn.Module, mirror: bool = False):
         super().__init__()
         self.net = net
+        self.mirror = mirror
 
     def forward(self, faces: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(self.net(faces.unsqueeze(1)), dim=1)
+        x = faces.unsqueeze(1)
+        if not self.mirror:
+            return torch.softmax(self.net(x), dim=1)
+        n = faces.shape[0]
+        probs = torch.softmax(self.net(torch.cat([x, torch.flip(x, dims=[3])], dim=0)), dim=1)
+        return 0.5 * (probs[:n] + probs[n:])
 
 
 def export_onnx(net: nn.Module, path: str | os.PathLike[str],
-                metadata: dict[str, Any] | None = None) -> Path:
-    """Write ``net`` (in eval mode) to ``path`` as ONNX, atomically; returns the path."""
+                metadata: dict[str, Any] | None = None, mirror: bool = False) -> Path:
+    """Write ``net`` (in eval mode) to ``path`` as ONNX, atomically; returns the path.
+
+    ``mirror`` bakes mirror-image averaging into the graph (see :class:`InferenceModel`).
+    """
     import onnx
 
     path = Path(path)
-    model = InferenceModel(net).eval().cpu()
+    model = InferenceModel(net, mirror=mirror).eval().cpu()
     example = torch.zeros(2, 48, 48)
     with atomic_path(path) as tmp:
         with warnings.catch_warnings():   # the TorchScript exporter is "legacy" but exact
@@ -54,7 +67,7 @@ def export_onnx(net: nn.Module, path: str | os.PathLike[str],
                               dynamic_axes={"faces": {0: "n"}, "probabilities": {0: "n"}},
                               dynamo=False)
         proto = onnx.load(str(tmp))
-        meta = {"classes": json.dumps(list(EMOTIONS))}
+        meta = {"classes": json.dumps(list(EMOTIONS)), "mirror_averaged": json.dumps(mirror)}
         meta.update({k: v if isinstance(v, str) else json.dumps(v)
                      for k, v in (metadata or {}).items()})
         for k, v in meta.items():
@@ -66,12 +79,16 @@ def export_onnx(net: nn.Module, path: str | os.PathLike[str],
 
 
 def ship(run_dir: str | os.PathLike[str], dest: str | os.PathLike[str] | None = None,
-         **extra: Any) -> Path:
+         mirror: bool = False, **extra: Any) -> Path:
     """Install a finished run's ``model.onnx`` as the package's default model.
 
     Copies it to ``dest`` (default ``moviemotion/emotion/weights/default.onnx``) and writes
     the JSON card beside it (``default.json``): classes, input spec, architecture, epochs,
     seed, the command that trained it and its evaluation scores (plus ``extra`` fields).
+
+    ``mirror``: re-export the best checkpoint with mirror-image averaging baked in (see
+    :class:`InferenceModel`) and score that exact file on the run's validation split, so
+    the card's numbers are those of the shipped model.
     """
     from moviemotion.emotion.predictor import DEFAULT_MODEL
     from moviemotion.io import atomic_write_bytes, atomic_write_json
@@ -96,6 +113,29 @@ def ship(run_dir: str | os.PathLike[str], dest: str | os.PathLike[str] | None = 
         "duplicates_removed": evaluation.get("duplicates"),
         **extra,
     }
-    atomic_write_bytes(dest, (run_dir / "model.onnx").read_bytes())
+    onnx_file = run_dir / "model.onnx"
+    if mirror:
+        card["metrics"], onnx_file = _export_mirrored(run_dir, cfg, best["epoch"])
+    card["mirror_averaged"] = mirror
+    atomic_write_bytes(dest, onnx_file.read_bytes())
     atomic_write_json(dest.with_suffix(".json"), card)
     return dest
+
+
+def _export_mirrored(run_dir: Path, cfg: dict, epoch: int) -> tuple[dict, Path]:
+    """Export ``best.pt`` mirror-averaged to ``model-mirror.onnx``; score it with Predictor
+    (report files in ``run_dir/mirror/``)."""
+    from moviemotion.emotion.data import load
+    from moviemotion.emotion.evaluate import evaluate, write_report
+    from moviemotion.emotion.predictor import Predictor
+    from moviemotion.emotion.train import load_checkpoint
+
+    net, _ = load_checkpoint(run_dir / "best.pt")
+    path = export_onnx(net, run_dir / "model-mirror.onnx", mirror=True, metadata={
+        "arch": cfg["arch"], "epoch": epoch, "seed": cfg["seed"], "command": cfg["command"]})
+    result = evaluate(Predictor(path).predict, load(cfg["data"], cfg["val_split"]),
+                      reference=load(cfg["data"], cfg["train_split"]))
+    write_report(result, run_dir / "mirror", title=f"{cfg['arch']} epoch {epoch}, mirror-averaged")
+    metrics = {k: {"n": v.n, "accuracy": v.accuracy, "macro_f1": v.macro_f1}
+               for k, v in result.items() if hasattr(v, "accuracy")}
+    return metrics, path

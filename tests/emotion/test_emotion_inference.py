@@ -39,6 +39,21 @@ def test_onnx_matches_torch(name: str, tmp_path: Path) -> None:
     assert p.metadata["arch"] == name
 
 
+def test_mirror_averaged_export(tmp_path: Path) -> None:
+    net = _trained_like("mini_xception")
+    path = export_onnx(net, tmp_path / "m.onnx", mirror=True)
+    x, _ = synthetic_faces(2)
+    t = torch.from_numpy(x).float().unsqueeze(1)
+    with torch.no_grad():
+        expected = 0.5 * (torch.softmax(net(t), 1) + torch.softmax(net(torch.flip(t, dims=[3])), 1))
+    p = Predictor(path, threads=1, batch_size=5)
+    got = p.predict(x)
+    np.testing.assert_allclose(got, expected.numpy(), atol=1e-4)
+    # a face and its mirror image now get the same answer
+    np.testing.assert_allclose(p.predict(x[:, :, ::-1].copy()), got, atol=1e-4)
+    assert p.metadata["mirror_averaged"] == "true"
+
+
 def test_predictor_shapes_and_probabilities(tmp_path: Path) -> None:
     p = Predictor(export_onnx(_trained_like("mini_xception"), tmp_path / "m.onnx"))
     x, _ = synthetic_faces(2)
