@@ -82,13 +82,14 @@ class ImageFolderSource:
         else:
             idx = np.arange(n)
         flag = cv2.IMREAD_GRAYSCALE if mode == "gray" else cv2.IMREAD_COLOR
+        resize_flag = cv2.INTER_AREA if interpolation in (None, "AREA") else cv2.INTER_LINEAR
         for i in idx:
             t = float(times[i])
             if t < start - 1e-6 or (end is not None and t >= end - 1e-6):
                 continue
             img = self._read(self.files[i], flag)
             if size is not None:
-                img = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+                img = cv2.resize(img, size, interpolation=resize_flag)
             if mode == "rgb":
                 img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
             yield t, img

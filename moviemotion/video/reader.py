@@ -163,11 +163,8 @@ class VideoReader:
         rate = stream.average_rate or stream.guessed_rate or stream.base_rate
         fps = float(rate) if rate else math.nan
         # Rotation and colour properties live on frames: decode the first frame only.
-        rotation = 0
         color_range = _RANGE_NAMES.get(int(getattr(cc, "color_range", 0) or 0), "unknown")
         color_matrix = _MATRIX_NAMES.get(int(getattr(cc, "colorspace", 2) or 2), "unknown")
-        pix_fmt = cc.pix_fmt or "unknown"
-        first = None
         try:
             first = next(iter(self._container.decode(stream)), None)
         except av.error.FFmpegError as exc:
@@ -188,8 +185,7 @@ class VideoReader:
                 if len(first_times) >= 24:
                     break
         except av.error.FFmpegError:
-            pass
-        self._container.seek(0)
+            pass  # the timestamps read so far are enough; frames() seeks before decoding
         if color_range == "unknown" and pix_fmt.startswith("yuv"):
             color_range = "limited"  # FFmpeg's (and every broadcaster's) default for YUV
         vfr = False
