@@ -8,7 +8,8 @@ boxes over time -> :func:`track_faces` -> one anonymous track id per person.
 
 from moviemotion.faces.crops import crop_faces
 from moviemotion.faces.detector import (
-    BACKENDS,
+    DEFAULT_DETECTOR,
+    DETECTORS,
     Detections,
     FaceDetector,
     HaarDetector,
@@ -17,7 +18,8 @@ from moviemotion.faces.detector import (
 from moviemotion.faces.tracker import IoUTracker, centre_distance, iou_matrix, track_faces
 
 __all__ = [
-    "BACKENDS",
+    "DEFAULT_DETECTOR",
+    "DETECTORS",
     "Detections",
     "FaceDetector",
     "HaarDetector",

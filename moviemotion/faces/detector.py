@@ -4,7 +4,7 @@ The default backend is OpenCV's bundled Haar frontal-face cascade (works offline
 with ``opencv-python-headless``). It runs on a downscaled copy of the luma frame
 (``detect_width`` pixels wide) and maps boxes back to the input's pixel coordinates.
 Other backends only need a ``detect`` method with the same signature; register them in
-:data:`BACKENDS` to make them selectable by name (``make_detector("haar", ...)``).
+:data:`DETECTORS` to make them selectable by name (``make_detector("haar", ...)``).
 
 Example
 -------
@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from moviemotion.errors import InputError, ModelError
+from moviemotion.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -168,13 +169,14 @@ class HaarDetector:
         return Detections(np.asarray(found_boxes, np.float32), np.asarray(found_scores, np.float32))
 
 
-BACKENDS: dict[str, type] = {"haar": HaarDetector}
+#: Face detector backends by name; the first registered is the default.
+DETECTORS: Registry[type] = Registry("face detector")
+DETECTORS.register("haar", HaarDetector,
+                   help="OpenCV's Haar cascade (Viola-Jones, frontal faces), fast on CPU")
+DEFAULT_DETECTOR = "haar"
 
 
-def make_detector(backend: str = "haar", **knobs) -> FaceDetector:
-    """Build a detector by backend name with its knobs (see :class:`HaarDetector`)."""
-    try:
-        cls = BACKENDS[backend]
-    except KeyError:
-        raise InputError(f"unknown face detector {backend!r}; choose one of {sorted(BACKENDS)}") from None
-    return cls(**knobs)
+def make_detector(backend: str | None = None, **knobs) -> FaceDetector:
+    """Build a detector by backend name (default :data:`DEFAULT_DETECTOR`) with its knobs
+    (see :class:`HaarDetector`)."""
+    return DETECTORS.get(backend or DEFAULT_DETECTOR)(**knobs)

@@ -20,14 +20,13 @@ from moviemotion.flash.luminance import (
     relative_luminance,
     srgb_to_linear_lut,
 )
-from moviemotion.flash.profiles import PROFILE_NAMES, PROFILES, Profile, get_profile
+from moviemotion.flash.profiles import PROFILES, Profile, get_profile
 from moviemotion.flash.result import EXIT_CODES, FlashResult, Incident
 from moviemotion.flash.seed import video_flashinator
 
 __all__ = [
     "EXIT_CODES",
     "PROFILES",
-    "PROFILE_NAMES",
     "CellGrid",
     "FlashAnalyzer",
     "Profile",

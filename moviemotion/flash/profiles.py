@@ -24,6 +24,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from moviemotion.registry import Registry
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -37,10 +39,6 @@ class Profile:
     luminance_delta: smallest change of relative luminance that is a transition.
     darker_max: a luminance transition counts only if its darker state is below this.
     red_delta: a red transition is a change of the red value larger than this.
-    min_leading_edge_gap_s: flashes whose leading edges are at least this far apart are
-        acceptable (BT.1702: 9 frames at 50 Hz field rate / 25 fps = 0.36 s). With the
-        1-second rule this is implied (four leading edges inside one second cannot all be
-        0.36 s apart); it is kept so the setting is visible in the outputs.
     extended: apply the extended-failure rule (2-3 flashes/s for 4 of the last 5 s).
     extended_window_s, extended_seconds: that rule's 5 s window and 4 s of sustained flashing.
     """
@@ -52,7 +50,6 @@ class Profile:
     luminance_delta: float = 0.1
     darker_max: float = 0.8
     red_delta: float = 20.0
-    min_leading_edge_gap_s: float | None = None
     extended: bool = False
     extended_window_s: float = 5.0
     extended_seconds: float = 4.0
@@ -61,22 +58,21 @@ class Profile:
         return asdict(self)
 
 
-PROFILES: dict[str, Profile] = {
-    "broadcast": Profile("broadcast", min_leading_edge_gap_s=9 / 25),
-    "wcag": Profile("wcag", field_width=1 / 3),
-}
-
-#: Every profile the CLI accepts (``iris-compat`` is analysed by moviemotion.flash.iris).
-PROFILE_NAMES = ("broadcast", "wcag", "iris-compat")
+#: Every profile the CLI accepts. ``iris-compat`` is analysed by moviemotion.flash.iris
+#: (its entry carries the shared flash definitions; IRIS's own constants live in iris_rules).
+PROFILES: Registry[Profile] = Registry("flash profile")
+PROFILES.register("broadcast", Profile("broadcast"),
+                  help="ITU-R BT.1702 / Ofcom: flashing area as a share of the whole screen")
+PROFILES.register("wcag", Profile("wcag", field_width=1 / 3),
+                  help="WCAG 2.3.1: flashing area in any 10-degree field of view")
+PROFILES.register("iris-compat", Profile("iris-compat"),
+                  help="IRIS-compatible mode: IRIS's per-frame CSV, frame by frame")
 
 
 def get_profile(name: str, **overrides: Any) -> Profile:
     """The named profile, with fields replaced by ``overrides`` (e.g. ``extended=True``)."""
     from dataclasses import replace
 
-    from moviemotion.errors import InputError
-
-    if name not in PROFILES:
-        raise InputError(f"unknown flash profile {name!r} (choose from {', '.join(PROFILES)})")
+    profile = PROFILES.get(name)
     overrides = {k: v for k, v in overrides.items() if v is not None}
-    return replace(PROFILES[name], **overrides)
+    return replace(profile, **overrides)

@@ -8,11 +8,9 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from moviemotion.video.images import ImageFolderSource
 from moviemotion.video.reader import (
+    DecodeStatus,
     FrameMode,
     TruncatedVideoWarning,
     VideoInfo,
@@ -20,19 +18,24 @@ from moviemotion.video.reader import (
     open_video,
     probe,
 )
-
-FrameSource = VideoReader | ImageFolderSource
-
-
-def open_source(path: str | os.PathLike[str], image_fps: float = 25.0) -> FrameSource:
-    """Open a video file, or a folder of images (timestamped at ``image_fps``)."""
-    p = Path(path)
-    if p.is_dir():
-        return ImageFolderSource(p, fps=image_fps)
-    return VideoReader(p)
+from moviemotion.video.source import (
+    Analyzer,
+    FrameRequest,
+    FrameSource,
+    PassInfo,
+    PassResult,
+    analyze_movie,
+    open_source,
+)
 
 
 __all__ = [
+    "Analyzer",
+    "DecodeStatus",
+    "FrameRequest",
+    "PassInfo",
+    "PassResult",
+    "analyze_movie",
     "FrameMode",
     "FrameSource",
     "ImageFolderSource",

@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from moviemotion.errors import VideoError
-from moviemotion.video.reader import FrameMode, VideoInfo
+from moviemotion.video.reader import DecodeStatus, FrameMode, VideoInfo
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 
@@ -93,6 +93,37 @@ class ImageFolderSource:
             if mode == "rgb":
                 img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
             yield t, img
+
+    def decoded(self, *, audio_rate: int | None = None, start: float = 0.0,
+                status: DecodeStatus | None = None
+                ) -> Iterator[tuple[str, float, np.ndarray]]:
+        """``("video", t, bgr image)`` for every image (no audio), like
+        :meth:`VideoReader.decoded`; convert with :meth:`converter`."""
+        status = status if status is not None else DecodeStatus()
+        for i, path in enumerate(self.files):
+            t = i / self.fps
+            if t < start - 1e-6:
+                continue
+            img = self._read(path, cv2.IMREAD_COLOR)
+            status.video_frames += 1
+            status.last_video_time = t
+            yield "video", t, img
+
+    def converter(self, mode: FrameMode = "rgb", full_range: bool = True,
+                  size: tuple[int, int] | None = None, interpolation: str | None = None,
+                  apply_rotation: bool = True):
+        """A function ``bgr image -> np.ndarray`` in ``mode`` and ``size``."""
+        if mode not in ("rgb", "bgr", "gray"):
+            raise ValueError(f"mode must be 'rgb', 'bgr' or 'gray', not {mode!r}")
+        resize_flag = cv2.INTER_AREA if interpolation in (None, "AREA") else cv2.INTER_LINEAR
+        code = {"rgb": cv2.COLOR_BGR2RGB, "gray": cv2.COLOR_BGR2GRAY}.get(mode)
+
+        def convert(img: np.ndarray) -> np.ndarray:
+            if size is not None and (img.shape[1], img.shape[0]) != tuple(size):
+                img = cv2.resize(img, tuple(size), interpolation=resize_flag)
+            return cv2.cvtColor(img, code) if code is not None else img
+
+        return convert
 
     def close(self) -> None:
         pass

@@ -27,7 +27,7 @@ import math
 import os
 import warnings
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -53,6 +53,25 @@ _YUV_PLANAR_8BIT = {
 
 class TruncatedVideoWarning(UserWarning):
     """Decoding stopped early: the stream is truncated or corrupt after some point."""
+
+
+@dataclass
+class DecodeStatus:
+    """How far one decode got: damaged packets (``"12.345 s (reason)"``), frames, last time."""
+
+    errors: list[str] = field(default_factory=list)
+    video_frames: int = 0
+    last_video_time: float | None = None
+
+    def complete_for(self, info: VideoInfo) -> bool:
+        """False when the decode stopped well before the declared duration (truncated)."""
+        last_t = self.last_video_time
+        if last_t is None:
+            return False
+        declared = info.duration
+        if not (math.isfinite(declared) and math.isfinite(info.fps) and info.fps > 0):
+            return True
+        return last_t + 2.0 / info.fps + 0.5 >= declared
 
 
 @dataclass(frozen=True)
@@ -241,6 +260,55 @@ class VideoReader:
         if fps is not None and not fps > 0:
             raise ValueError(f"fps must be positive, got {fps}")
         info = self.info
+        convert = self.converter(mode, full_range, size, interpolation, apply_rotation)
+
+        step = 1.0 / fps if fps else None
+        frame_dur = 1.0 / info.fps if math.isfinite(info.fps) and info.fps > 0 else (step or 0.0)
+        next_k = 0  # index of the next sample time start + k * step
+        prev = None  # (t, av frame): the last decoded frame, not yet known to be on screen
+        eps = 1e-6
+        status = DecodeStatus()
+        for kind, t, frame in self.decoded(start=start, status=status):
+            if end is not None and t >= end - eps:
+                break
+            if step is None:
+                yield t, convert(frame)
+                continue
+            target = start + next_k * step
+            if t > target + eps:
+                # ``prev`` is the frame on screen at ``target``: emit it once, then skip
+                # the sample times that ``prev`` covered.
+                if prev is not None:
+                    yield prev[0], convert(prev[1])
+                next_k = max(next_k + 1, math.ceil((t - start) / step - eps))
+            prev = (t, frame)
+        if step is not None and prev is not None:
+            # The last frame stays on screen until the stream's declared end.
+            shown_until = prev[0] + frame_dur
+            if math.isfinite(info.duration) and info.duration > prev[0]:
+                shown_until = info.duration
+            if end is not None:
+                shown_until = min(shown_until, end)
+            if start + next_k * step < shown_until - eps:
+                yield prev[0], convert(prev[1])
+            prev = None
+        if status.last_video_time is None and start == 0.0 and not status.errors:
+            raise VideoError(f"{self.path}: no frame could be decoded")
+        if end is None:
+            self._warn_if_short(status)
+
+    def decoded(self, *, audio_rate: int | None = None, start: float = 0.0,
+                status: DecodeStatus | None = None
+                ) -> Iterator[tuple[str, float, av.VideoFrame | np.ndarray]]:
+        """Demux once and yield ``("video", t, av.VideoFrame)`` for every frame with
+        ``t >= start`` and, with ``audio_rate``, ``("audio", t, samples)`` (mono float32 at
+        ``audio_rate`` Hz, ``t`` the first sample's time) from the same demux.
+
+        Damaged packets are skipped and listed in ``status.errors`` (with one
+        :class:`TruncatedVideoWarning` at the end); ``status.last_video_time`` is the last
+        frame's time. Convert frames with :meth:`converter`.
+        """
+        status = status if status is not None else DecodeStatus()
         container = self._container
         stream = container.streams.video[0]
         t0 = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
@@ -250,76 +318,59 @@ class VideoReader:
                            stream=stream)
         else:
             container.seek(0)
-        rot_k = (info.rotation // 90) % 4 if apply_rotation else 0
-        convert = self._converter(mode, full_range, size, interpolation)
-
-        step = 1.0 / fps if fps else None
-        frame_dur = 1.0 / info.fps if math.isfinite(info.fps) and info.fps > 0 else (step or 0.0)
-        next_k = 0  # index of the next sample time start + k * step
-        prev = None  # (t, av frame): the last decoded frame, not yet known to be on screen
-        last_t = None
+        streams = [stream]
+        resampler = None
+        if audio_rate and container.streams.audio:
+            astream = container.streams.audio[0]
+            streams.append(astream)
+            resampler = av.AudioResampler(format="flt", layout="mono", rate=int(audio_rate))
         eps = 1e-6
-        errors: list[str] = []
         try:
-            for frame in self._decode(stream, errors):
+            for frame in self._decode(streams, status.errors):
                 t = float(frame.time) - t0
+                if isinstance(frame, av.AudioFrame):
+                    if resampler is None or t < start - 1.0:
+                        continue
+                    for out in resampler.resample(frame):
+                        if out.time is None:
+                            continue
+                        yield "audio", float(out.time) - t0, out.to_ndarray().reshape(-1)
+                    continue
                 if t < start - eps:
                     continue
-                if end is not None and t >= end - eps:
-                    break
-                last_t = t
-                if step is None:
-                    yield t, _rotate(convert(frame), rot_k)
-                    continue
-                target = start + next_k * step
-                if t > target + eps:
-                    # ``prev`` is the frame on screen at ``target``: emit it once, then skip
-                    # the sample times that ``prev`` covered.
-                    if prev is not None:
-                        yield prev[0], _rotate(convert(prev[1]), rot_k)
-                    next_k = max(next_k + 1, math.ceil((t - start) / step - eps))
-                prev = (t, frame)
-            if step is not None and prev is not None:
-                # The last frame stays on screen until the stream's declared end.
-                shown_until = prev[0] + frame_dur
-                if math.isfinite(info.duration) and info.duration > prev[0]:
-                    shown_until = info.duration
-                if end is not None:
-                    shown_until = min(shown_until, end)
-                if start + next_k * step < shown_until - eps:
-                    yield prev[0], _rotate(convert(prev[1]), rot_k)
-                prev = None
+                status.last_video_time = t
+                status.video_frames += 1
+                yield "video", t, frame
+            if resampler is not None:
+                for out in resampler.resample(None):
+                    if out.time is not None:
+                        yield "audio", float(out.time) - t0, out.to_ndarray().reshape(-1)
         finally:
-            if errors:
+            if status.errors:
                 warnings.warn(
-                    f"{self.path}: {len(errors)} damaged packet(s), first at {errors[0]}; "
-                    "the readable frames around them were decoded (the file is corrupt or truncated)",
+                    f"{self.path}: {len(status.errors)} damaged packet(s), first at "
+                    f"{status.errors[0]}; the readable frames around them were decoded "
+                    "(the file is corrupt or truncated)",
                     TruncatedVideoWarning,
                     stacklevel=3,
                 )
-        if last_t is None and start == 0.0 and not errors:
-            raise VideoError(f"{self.path}: no frame could be decoded")
-        declared = info.duration
-        if (
-            last_t is not None
-            and end is None
-            and math.isfinite(declared)
-            and math.isfinite(info.fps)
-            and info.fps > 0
-            and last_t + 2.0 / info.fps + 0.5 < declared
-        ):
+
+    def _warn_if_short(self, status: DecodeStatus) -> None:
+        info = self.info
+        last_t = status.last_video_time
+        if last_t is not None and not status.complete_for(info):
             warnings.warn(
                 f"{self.path}: stream ended at {last_t:.3f} s but the file declares "
-                f"{declared:.3f} s (truncated?)",
+                f"{info.duration:.3f} s (truncated?)",
                 TruncatedVideoWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
 
-    def _decode(self, stream, errors: list[str], max_consecutive: int = 200):
+    def _decode(self, streams, errors: list[str], max_consecutive: int = 200):
         """Decode packet by packet, skipping damaged packets (recorded in ``errors``)."""
         last_time = None
         consecutive = 0
-        packets = self._container.demux(stream)
+        packets = self._container.demux(*streams)
         while True:
             try:
                 packet = next(packets)
@@ -340,8 +391,22 @@ class VideoReader:
             for frame in frames:
                 if frame.time is None:
                     continue
-                last_time = float(frame.time)
+                if isinstance(frame, av.VideoFrame):
+                    last_time = float(frame.time)
                 yield frame
+
+    def converter(self, mode: FrameMode = "rgb", full_range: bool = True,
+                  size: tuple[int, int] | None = None, interpolation: str | None = None,
+                  apply_rotation: bool = True):
+        """A function ``av.VideoFrame -> np.ndarray`` for :meth:`decoded`'s frames (see
+        :meth:`frames` for the arguments); rotation is applied after scaling."""
+        if mode not in ("rgb", "bgr", "gray"):
+            raise ValueError(f"mode must be 'rgb', 'bgr' or 'gray', not {mode!r}")
+        convert = self._converter(mode, full_range, size, interpolation)
+        rot_k = (self.info.rotation // 90) % 4 if apply_rotation else 0
+        if rot_k == 0:
+            return convert
+        return lambda frame: _rotate(convert(frame), rot_k)
 
     def _converter(self, mode: FrameMode, full_range: bool, size: tuple[int, int] | None,
                    interpolation: str | None = None):
