@@ -32,8 +32,8 @@ import cv2
 
 
 def make_seats(folder: Path, seats: int, seconds: float, fps: float) -> list[Path]:
-    from moviemotion.audience.screening import default_seats, seat_renderer
-    from moviemotion.video import synth
+    from moviemotion.samples.screening import default_seats, seat_renderer
+    from moviemotion.samples import clips as synth
 
     out = []
     for i, seat in enumerate(default_seats(seats)):
@@ -106,8 +106,8 @@ def memory_child(path: str, fps: float, model: str | None) -> None:
 
 def long_recording(path: Path, minutes: float) -> Path:
     """A mostly static seat recording at 1 fps: the face changes expression every 20 s."""
-    from moviemotion.audience.synthface import EXPRESSIONS, STYLES, background, draw_face
-    from moviemotion.video import synth
+    from moviemotion.samples.faces import EXPRESSIONS, STYLES, background, draw_face
+    from moviemotion.samples import clips as synth
 
     frames = []
     for e in EXPRESSIONS:

@@ -17,7 +17,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-from moviemotion.video import open_video, synth
+from moviemotion.samples import clips as synth
+from moviemotion.video import open_video
 
 
 def plain_pyav(path: Path, mode: str) -> int:

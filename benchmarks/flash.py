@@ -32,7 +32,7 @@ import numpy as np
 def make_clip(path: Path, seconds: float, fps: float = 25.0) -> Path:
     import cv2
 
-    from moviemotion.video import synth
+    from moviemotion.samples import clips as synth
 
     size = (1920, 1080)
     shapes = synth.moving_shapes(size, seed=1, n=6)

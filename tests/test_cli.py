@@ -9,7 +9,7 @@ import pytest
 import typer
 
 from moviemotion.cli import app
-from moviemotion.video import synth
+from moviemotion.samples import clips as synth
 
 
 def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:

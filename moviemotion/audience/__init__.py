@@ -10,7 +10,6 @@ Data flows one way through small modules:
 - :mod:`~moviemotion.audience.outputs`   tables and run.json
 - :mod:`~moviemotion.audience.job`       the whole job, as the CLI runs it
 - :mod:`~moviemotion.audience.purge`     retention of stored results
-- :mod:`~moviemotion.audience.screening` a synthetic screening for the demo and tests
 
 >>> from moviemotion.audience import collect_recordings, run_audience      # doctest: +SKIP
 >>> run_audience(collect_recordings(["seats/"]), Path("out"))

@@ -67,10 +67,10 @@ def sample_command(
       `moviemotion sample screening demo/screening` (movie.mp4, seats/seatNN.mp4 at 640x480
       10 fps with synthetic faces, manifest.csv)
     """
-    from moviemotion.video import synth
+    from moviemotion.samples import clips as synth
 
     if kind is SampleKind.screening:
-        from moviemotion.audience.screening import make_screening
+        from moviemotion.samples.screening import make_screening
 
         made = make_screening(output, seats=seats, duration=duration or 24.0)
         console.print(f"wrote {made['movie']}, {len(made['seats'])} seat recordings in "

@@ -205,7 +205,7 @@ def analyze_frames(frames: Iterable[tuple[float, np.ndarray]], width: int, heigh
     """Analyse ``(t, rgb)`` frames (full-range uint8, any size; laid out on ``width`` x
     ``height``) under ``profile``.
 
-    >>> from moviemotion.video import synth
+    >>> from moviemotion.samples import clips as synth
     >>> frames = synth.render_vfr(synth.flashing((160, 90), hz=5), [i / 25 for i in range(50)])
     >>> analyze_frames(frames, 160, 90).verdict
     'fail'

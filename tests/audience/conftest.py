@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from moviemotion.audience.screening import make_screening
+from moviemotion.samples.screening import make_screening
 
 
 @pytest.fixture(scope="session")

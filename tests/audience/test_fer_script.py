@@ -20,7 +20,7 @@ from moviemotion.audience import Recording, TimelineSettings, run_audience
 from moviemotion.emotion.labels import EMOTIONS
 from moviemotion.errors import ModelError
 from moviemotion.faces import HaarDetector
-from moviemotion.video import synth
+from moviemotion.samples import clips as synth
 
 SEGMENT = 2  # seconds per face
 FPS = 4

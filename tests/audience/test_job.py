@@ -13,10 +13,10 @@ from audience_helpers import BrightnessClassifier
 
 from moviemotion.audience import ProcessSettings, collect_recordings, run_audience
 from moviemotion.audience.purge import purge
-from moviemotion.audience.synthface import background
+from moviemotion.samples.faces import background
 from moviemotion.emotion.labels import EMOTIONS
 from moviemotion.errors import InputError
-from moviemotion.video import synth
+from moviemotion.samples import clips as synth
 
 
 def run(screening, out, **kw):

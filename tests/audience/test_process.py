@@ -9,9 +9,9 @@ import pytest
 from audience_helpers import BrightnessClassifier
 
 from moviemotion.audience.process import ProcessSettings, analyse_recording
-from moviemotion.audience.synthface import STYLES, background, draw_face
+from moviemotion.samples.faces import STYLES, background, draw_face
 from moviemotion.errors import InputError, ModelError
-from moviemotion.video import synth
+from moviemotion.samples import clips as synth
 
 
 @pytest.fixture(scope="module")

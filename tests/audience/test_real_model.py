@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from moviemotion.audience.screening import make_screening
+from moviemotion.samples.screening import make_screening
 from moviemotion.errors import ModelError
 
 

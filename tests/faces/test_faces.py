@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from moviemotion.audience.synthface import EXPRESSIONS, STYLES, background, draw_face
+from moviemotion.samples.faces import EXPRESSIONS, STYLES, background, draw_face
 from moviemotion.errors import InputError
 from moviemotion.faces import (
     Detections,

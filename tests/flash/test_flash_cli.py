@@ -12,7 +12,7 @@ from moviemotion.cli import main
 from moviemotion.flash import analyze
 from moviemotion.flash.analyzer import FRAME_COLUMNS
 from moviemotion.report.flash import write_flash_report
-from moviemotion.video import synth
+from moviemotion.samples import clips as synth
 
 SIZE = (160, 90)
 

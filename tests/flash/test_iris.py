@@ -30,7 +30,7 @@ from moviemotion.flash.iris_rules import (
     windowed_count,
 )
 from moviemotion.flash.result import FlashResult
-from moviemotion.video import synth
+from moviemotion.samples import clips as synth
 
 SIZE = (128, 72)
 FPS = 25

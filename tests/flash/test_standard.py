@@ -11,7 +11,7 @@ import pytest
 from moviemotion.errors import VideoError
 from moviemotion.flash import analyze
 from moviemotion.flash.luminance import srgb_to_linear_lut
-from moviemotion.video import synth
+from moviemotion.samples import clips as synth
 
 SIZE = (160, 90)
 LIN = srgb_to_linear_lut(np.float64)

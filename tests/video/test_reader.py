@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from moviemotion.errors import VideoError
-from moviemotion.video import TruncatedVideoWarning, open_source, open_video, probe, synth
+from moviemotion.samples import clips as synth
+from moviemotion.video import TruncatedVideoWarning, open_source, open_video, probe
 
 SIZE = (64, 48)  # (width, height)
 

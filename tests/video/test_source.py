@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from moviemotion.signals import Signals
-from moviemotion.video import synth
+from moviemotion.samples import clips as synth
 from moviemotion.video.source import FrameRequest, PassInfo, analyze_movie, open_source
 
 

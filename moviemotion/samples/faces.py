@@ -6,7 +6,7 @@ so that OpenCV's Haar frontal-face cascade finds it like a real face.
 
 Example
 -------
->>> from moviemotion.audience.synthface import FaceStyle, draw_face
+>>> from moviemotion.samples.faces import FaceStyle, draw_face
 >>> import numpy as np
 >>> img = np.zeros((480, 640, 3), np.uint8)
 >>> draw_face(img, center=(320, 230), height=220, expression="happy", style=FaceStyle())

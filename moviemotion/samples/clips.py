@@ -6,7 +6,7 @@ arrays; files are H.264 MP4 written by PyAV (FFmpeg inside its wheel).
 
 Example
 -------
->>> from moviemotion.video import synth
+>>> from moviemotion.samples import clips as synth
 >>> frames = synth.flashes(size=(320, 180), fps=25, duration=2, hz=5, area=0.3)
 >>> synth.write_video("flash5hz.mp4", frames, fps=25)      # doctest: +SKIP
 """

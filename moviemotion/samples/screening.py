@@ -1,14 +1,14 @@
 """A small synthetic screening rendered in code: a movie clip, seat recordings, a manifest.
 
 The movie is a sequence of scenes, each meant to provoke one feeling (see :data:`SCENES`).
-Every seat shows one procedurally drawn viewer (:mod:`moviemotion.audience.synthface`)
+Every seat shows one procedurally drawn viewer (:mod:`moviemotion.samples.faces`)
 who reacts to the scenes after their own delay, sometimes with their own emotion, sways
 a little, and once briefly leaves the frame. Seats start recording at different movie
 times (their offsets, in the manifest). Nothing is read from disk: no face images exist.
 
 Example
 -------
->>> from moviemotion.audience.screening import make_screening          # doctest: +SKIP
+>>> from moviemotion.samples.screening import make_screening          # doctest: +SKIP
 >>> paths = make_screening("demo/screening", seats=4, duration=24)
 >>> paths["manifest"], paths["seats"][0]
 (PosixPath('demo/screening/manifest.csv'), PosixPath('demo/screening/seats/seat01.mp4'))
@@ -26,9 +26,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from moviemotion.audience.synthface import STYLES, background, draw_face
+from moviemotion.samples.faces import STYLES, background, draw_face
 from moviemotion.io import atomic_write_text
-from moviemotion.video import synth
+from moviemotion.samples import clips as synth
 
 #: The movie's scenes: (start second, end second, the feeling it provokes), for 24 s.
 SCENES = (
