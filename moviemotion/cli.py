@@ -14,7 +14,7 @@ import typer
 
 from moviemotion import __version__
 from moviemotion.errors import MovieMotionError
-from moviemotion.progress import console
+from moviemotion.progress import say
 
 app = typer.Typer(
     name="moviemotion",
@@ -66,13 +66,29 @@ _register_commands()
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app, turning user errors into one clear line and an exit code."""
+    """Entry point: run the app, turning user errors into one clear line and an exit code
+    (see :data:`moviemotion.errors.EXIT_CODES`)."""
     warnings.simplefilter("default")
+    warnings.showwarning = _show_warning
     try:
         app(args=argv, prog_name="moviemotion")
     except MovieMotionError as exc:
-        console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+        say("error", exc.message)
         sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        say("error", "interrupted")
+        sys.exit(130)
+    except OSError as exc:  # a file the command could not read or write, not caught deeper
+        where = f"{exc.filename}: " if exc.filename else ""
+        say("error", f"{where}{exc.strerror or exc}")
+        sys.exit(5)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as one ``warning:`` line (no source line, no wrapping)."""
+    if issubclass(category, DeprecationWarning | PendingDeprecationWarning | FutureWarning):
+        return
+    say("warning", str(message))
 
 
 if __name__ == "__main__":

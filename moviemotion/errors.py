@@ -39,3 +39,22 @@ class ModelError(MovieMotionError):
     """A model file is missing, corrupt or of the wrong shape."""
 
     exit_code = 4
+
+
+class OutputError(MovieMotionError):
+    """An output cannot be written (read-only folder, disk full, the path is a file or a
+    folder of the wrong kind, the output folder is locked by another job)."""
+
+    exit_code = 5
+
+
+#: Exit codes of the command line (documented in README.md).
+EXIT_CODES = {
+    0: "success (flashes: pass)",
+    1: "flashes: warning; audience: some recordings failed",
+    2: "bad input (a file, a table, an option); flashes: fail",
+    3: "unreadable video",
+    4: "bad model file",
+    5: "an output could not be written",
+    130: "interrupted (Ctrl-C / SIGTERM)",
+}

@@ -17,7 +17,17 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-console = Console(stderr=True)
+#: stderr console; lines never wrap (logs stay greppable when stderr is not a terminal).
+console = Console(stderr=True, soft_wrap=True)
+
+
+def say(kind: str, message: str) -> None:
+    """Print ``error: ...`` / ``warning: ...`` / ``note: ...`` on one line; the message is
+    escaped, so ``[final]`` in a file name is printed as written, not read as a style."""
+    from rich.markup import escape
+
+    style = {"error": "bold red", "warning": "yellow"}.get(kind, "cyan")
+    console.print(f"[{style}]{kind}:[/] {escape(str(message))}", highlight=False)
 
 
 @contextlib.contextmanager

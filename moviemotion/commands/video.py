@@ -27,7 +27,9 @@ def info_command(
     with open_source(video) as src:
         d = src.info.as_dict()
     if as_json:
-        typer.echo(json.dumps(d, indent=2))
+        from moviemotion.io.atomic import _json_safe
+
+        typer.echo(json.dumps(_json_safe(d), indent=2, allow_nan=False))
         return
     table = Table(title=str(video), show_header=False)
     for k, v in d.items():
@@ -69,6 +71,7 @@ def sample_command(
     """
     from moviemotion.samples import clips as synth
 
+    _check_sample_options(kind, output, duration, fps, width, height, hz, area, seats)
     if kind is SampleKind.screening:
         from moviemotion.samples.screening import make_screening
 
@@ -90,6 +93,40 @@ def sample_command(
     synth.write_video(output, synth.render(r, fps, duration), fps=fps)
     console.print(f"wrote {output} ({duration:g} s, {width}x{height}, {fps:g} fps)")
 
+
+
+def _check_sample_options(kind, output: Path, duration, fps, width, height, hz, area,
+                          seats) -> None:
+    """Every number checked before any work: one line naming the option."""
+    import math
+
+    from moviemotion.errors import InputError
+
+    def bad(name: str, value, why: str) -> None:
+        raise InputError(f"--{name} {value}: {why}")
+
+    if duration is not None and not (math.isfinite(duration) and duration > 0):
+        bad("duration", duration, "must be a positive number of seconds")
+    if duration is not None and duration > 24 * 3600:
+        bad("duration", duration, "at most 24 h")
+    if not (math.isfinite(fps) and 0 < fps <= 1000):
+        bad("fps", fps, "must be between 0 and 1000 (exclusive of 0)")
+    for name, v in (("width", width), ("height", height)):
+        if not 16 <= v <= 7680:
+            bad(name, v, "must be between 16 and 7680 pixels")
+        if v % 2:
+            bad(name, v, "must be even (H.264 with 4:2:0 chroma)")
+    if not (math.isfinite(hz) and 0 < hz <= fps / 2):
+        bad("hz", hz, f"must be above 0 and at most half the frame rate ({fps / 2:g})")
+    if not (math.isfinite(area) and 0 < area <= 1):
+        bad("area", area, "must be a share of the screen in (0, 1]")
+    if kind is SampleKind.screening:
+        if not 1 <= seats <= 64:
+            bad("seats", seats, "must be between 1 and 64")
+        if output.exists() and not output.is_dir():
+            raise InputError(f"{output}: is a file; a screening is written into a folder")
+    elif output.is_dir():
+        raise InputError(f"{output}: is a folder; give the .mp4 file to write")
 
 
 def register(app: typer.Typer) -> None:

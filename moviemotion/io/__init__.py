@@ -5,6 +5,7 @@ from moviemotion.io.atomic import (
     atomic_write_bytes,
     atomic_write_json,
     atomic_write_text,
+    ensure_output_dir,
 )
 from moviemotion.io.tables import write_table
 
@@ -13,5 +14,6 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_json",
     "atomic_write_text",
+    "ensure_output_dir",
     "write_table",
 ]

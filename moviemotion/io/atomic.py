@@ -13,12 +13,15 @@ Example
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from moviemotion.errors import OutputError
 
 
 @contextlib.contextmanager
@@ -30,12 +33,17 @@ def atomic_path(target: str | os.PathLike[str], suffix: str | None = None) -> It
     writers that look at the extension (e.g. OpenCV, PyAV) pick the right format.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.name}.tmp-",
-        suffix=suffix if suffix is not None else target.suffix,
-        dir=target.parent,
-    )
+    try:
+        if target.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "a folder is in the way", str(target))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.name}.tmp-",
+            suffix=suffix if suffix is not None else target.suffix,
+            dir=target.parent,
+        )
+    except OSError as exc:
+        raise output_error(target, exc) from None
     os.close(fd)
     tmp = Path(tmp_name)
     # mkstemp makes the file private (0600); outputs get the usual mode (0666 & ~umask).
@@ -45,10 +53,41 @@ def atomic_path(target: str | os.PathLike[str], suffix: str | None = None) -> It
     try:
         yield tmp
         os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
+            raise output_error(target, exc) from None
         raise
+
+
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EISDIR, errno.ENOTDIR,
+                 errno.EEXIST, errno.EPERM, errno.EDQUOT, errno.EFBIG, errno.ENOTEMPTY}
+
+
+def output_error(target: Path, exc: OSError) -> OutputError:
+    """One line that names the output and the reason (exit code 5)."""
+    reason = exc.strerror or exc.__class__.__name__
+    where = exc.filename if exc.filename and Path(exc.filename) != target else None
+    if exc.errno == errno.ENOSPC:
+        reason = f"no space left on the device of {target.parent}"
+    elif where and Path(where).exists() and not Path(where).is_dir() and where != str(target):
+        reason = f"{where} is a file, not a folder"
+    return OutputError(f"{target}: cannot write ({reason})")
+
+
+def ensure_output_dir(path: str | os.PathLike[str]) -> Path:
+    """Create an output folder (and parents) or fail with one :class:`OutputError` line."""
+    p = Path(path)
+    try:
+        if p.exists() and not p.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "is a file, not a folder", str(p))
+        p.mkdir(parents=True, exist_ok=True)
+        if not os.access(p, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, "Permission denied", str(p))
+    except OSError as exc:
+        raise OutputError(f"{p}: cannot write here ({exc.strerror or exc})") from None
+    return p
 
 
 def atomic_write_bytes(target: str | os.PathLike[str], data: bytes) -> Path:

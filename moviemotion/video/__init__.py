@@ -28,7 +28,6 @@ from moviemotion.video.source import (
     open_source,
 )
 
-
 __all__ = [
     "Analyzer",
     "DecodeStatus",

@@ -22,6 +22,7 @@ Example
 
 from __future__ import annotations
 
+import fractions
 import logging
 import math
 import os
@@ -164,6 +165,11 @@ class VideoReader:
         if not container.streams.video:
             container.close()
             raise VideoError(f"{self.path}: contains no video stream")
+        fmt = container.format.name if container.format is not None else ""
+        if fmt.endswith("_pipe") or fmt in ("image2", "gif", "apng", "webp"):
+            container.close()
+            raise VideoError(f"{self.path}: is an image ({fmt.removesuffix('_pipe')}), not a "
+                             "video (use a folder of images as a frame source)")
         stream = container.streams.video[0]
         if stream.codec_context is None or stream.codec_context.codec is None:
             container.close()
@@ -195,7 +201,7 @@ class VideoReader:
         color_range = _RANGE_NAMES.get(int(first.color_range or 0), color_range)
         color_matrix = _MATRIX_NAMES.get(int(first.colorspace or 2), color_matrix)
         # Variable frame rate: look at the first packets' timestamps (no decoding needed).
-        self._container.seek(0)
+        stream = self._rewind().streams.video[0]
         first_times: list[float] = []
         try:
             for packet in self._container.demux(stream):
@@ -225,6 +231,15 @@ class VideoReader:
             color_matrix=color_matrix,
             variable_frame_rate=vfr,
         )
+
+    def _rewind(self) -> av.container.InputContainer:
+        """Back to the start: seek, or reopen a stream that cannot seek (raw H.264, pipes)."""
+        try:
+            self._container.seek(0)
+        except av.error.FFmpegError:
+            self._container.close()
+            self._container = self._open()
+        return self._container
 
     # -- decoding ------------------------------------------------------------------------------
     def frames(
@@ -268,7 +283,7 @@ class VideoReader:
         prev = None  # (t, av frame): the last decoded frame, not yet known to be on screen
         eps = 1e-6
         status = DecodeStatus()
-        for kind, t, frame in self.decoded(start=start, status=status):
+        for _kind, t, frame in self.decoded(start=start, status=status):
             if end is not None and t >= end - eps:
                 break
             if step is None:
@@ -317,7 +332,8 @@ class VideoReader:
             container.seek(int((start + t0) / stream.time_base), backward=True, any_frame=False,
                            stream=stream)
         else:
-            container.seek(0)
+            container = self._rewind()
+            stream = container.streams.video[0]
         streams = [stream]
         resampler = None
         if audio_rate and container.streams.audio:
@@ -370,6 +386,9 @@ class VideoReader:
         """Decode packet by packet, skipping damaged packets (recorded in ``errors``)."""
         last_time = None
         consecutive = 0
+        info = getattr(self, "info", None)
+        step = 1.0 / info.fps if info is not None and info.fps > 0 else 0.0
+        step_base = fractions.Fraction(1, 90000)
         packets = self._container.demux(*streams)
         while True:
             try:
@@ -389,10 +408,18 @@ class VideoReader:
                     break
                 continue
             for frame in frames:
-                if frame.time is None:
-                    continue
                 if isinstance(frame, av.VideoFrame):
+                    if frame.time is None:
+                        # Streams without timestamps (raw H.264): count frames at the rate.
+                        if frame.pts is None and step > 0:
+                            frame.pts = round((0.0 if last_time is None else last_time + step)
+                                              / float(frame.time_base or step_base))
+                            frame.time_base = frame.time_base or step_base
+                        if frame.time is None:
+                            continue
                     last_time = float(frame.time)
+                elif frame.time is None:
+                    continue
                 yield frame
 
     def converter(self, mode: FrameMode = "rgb", full_range: bool = True,

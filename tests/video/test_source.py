@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import av
 import numpy as np
 import pytest
 
-from moviemotion.signals import Signals
 from moviemotion.samples import clips as synth
+from moviemotion.signals import Signals
 from moviemotion.video.source import FrameRequest, PassInfo, analyze_movie, open_source
 
 
