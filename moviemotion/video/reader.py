@@ -42,9 +42,11 @@ log = logging.getLogger(__name__)
 
 FrameMode = Literal["rgb", "bgr", "gray"]
 
-_LIMITED_TO_FULL_LUMA = np.clip(
+#: 8-bit limited-range (16-235) luma code -> full-range (0-255) code, rounded and clipped.
+LIMITED_TO_FULL_LUMA = np.clip(
     np.round((np.arange(256, dtype=np.float64) - 16.0) * 255.0 / 219.0), 0, 255
 ).astype(np.uint8)
+LIMITED_TO_FULL_LUMA.flags.writeable = False
 
 _YUV_PLANAR_8BIT = {
     "yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "yuv440p",
@@ -447,7 +449,7 @@ class VideoReader:
                     y = np.frombuffer(plane, np.uint8).reshape(frame.height, plane.line_size)
                     y = y[:, : frame.width]
                     if expand:
-                        return _LIMITED_TO_FULL_LUMA[y]
+                        return LIMITED_TO_FULL_LUMA[y]
                     return y.copy()
 
                 return luma
