@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from moviemotion.flash.profiles import PROFILES
 from moviemotion.progress import console
 
-
-class ProfileName(StrEnum):
-    broadcast = "broadcast"
-    wcag = "wcag"
-    iris_compat = "iris-compat"
+#: The --profile choices, from the flash profile registry.
+ProfileName = PROFILES.choices()
 
 
 def flashes_command(
@@ -22,7 +19,7 @@ def flashes_command(
     profile: Annotated[ProfileName, typer.Option(
         "--profile", "-p", help="broadcast (Ofcom / ITU-R BT.1702, 25% of the screen), wcag "
         "(25% of any 10-degree field) or iris-compat (EA IRIS's whole-frame method).")
-    ] = ProfileName.broadcast,
+    ] = ProfileName("broadcast"),
     outdir: Annotated[Path, typer.Option("--outdir", "-o", help="Folder for the outputs.")] = Path("."),
     csv: Annotated[bool, typer.Option("--csv", help="Write the per-frame CSV.")] = False,
     json: Annotated[bool, typer.Option("--json", help="Write the JSON summary.")] = False,
@@ -33,7 +30,7 @@ def flashes_command(
         "--extended/--no-extended", help="Extended-failure rule (2-3 flashes/s for 4 of 5 s); "
         "default: on only in iris-compat.")] = None,
     exact: Annotated[bool, typer.Option(
-        "--exact", help="Linearise every pixel before averaging (slower; default: a "
+        "--exact", help="Linearize every pixel before averaging (slower; default: a "
         "raster of 4 x 4 px per cell, see docs/flash.md).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -51,17 +48,15 @@ def flashes_command(
       `moviemotion flashes level.mp4 --profile iris-compat --csv -o iris/`
     """
     from moviemotion.errors import InputError
-    from moviemotion.flash.analyzer import analyze
-    from moviemotion.flash.outputs import write_outputs
+    from moviemotion.jobs.flash import OUTPUTS, run_flash_job
 
-    if profile is ProfileName.iris_compat and (pattern or exact or extended is not None):
+    if profile.value == "iris-compat" and (pattern or exact or extended is not None):
         raise InputError("--pattern, --exact and --extended apply to the broadcast and wcag "
                          "profiles (iris-compat reproduces IRIS's own rules)")
-    result = analyze(video, profile.value, pattern=pattern, extended=extended,
-                     oversample=None if exact else 4, progress=not quiet)
-    want_all = not (csv or json or html)
-    written = write_outputs(result, outdir, csv=csv or want_all, json=json or want_all,
-                            html=html or want_all)
+    chosen = tuple(k for k, on in zip(OUTPUTS, (csv, json, html), strict=True) if on)
+    job = run_flash_job(video, outdir, profile=profile.value, outputs=chosen or OUTPUTS,
+                        pattern=pattern, extended=extended, exact=exact, progress=not quiet)
+    result, written = job.result, job.written
     style = {"pass": "green", "warning": "yellow", "fail": "bold red"}[result.verdict]
     console.print(f"[{style}]{result.verdict.upper()}[/] {video} "
                   f"(profile {result.profile}, {result.n_frames} frames, "

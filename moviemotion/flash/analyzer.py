@@ -1,6 +1,8 @@
 """The standard photosensitivity analyzer (``broadcast`` and ``wcag`` profiles).
 
-Data flow, one frame at a time (frames are never kept: memory holds the per-cell state, one
+:class:`FlashAnalyzer` is an analyzer of the one decode pass
+(:func:`moviemotion.video.source.analyze_movie`); inside, a :class:`FlashTracker` judges the
+frames. Data flow, one frame at a time (frames are never kept: memory holds the per-cell state, one
 second of transitions and the per-frame table of a few numbers per frame)::
 
     decoded frame (RGB on a small analysis raster, real timestamp t)
@@ -23,18 +25,22 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from moviemotion.flash.area import AreaMeter
 from moviemotion.flash.cells import CellGrid, cell_means, linearize, luminance_and_red
 from moviemotion.flash.incidents import IncidentBuilder
+from moviemotion.flash.iris import IrisAnalyzer
 from moviemotion.flash.pattern import PatternDetector
 from moviemotion.flash.profiles import Profile, get_profile
 from moviemotion.flash.result import FlashResult, Incident
 from moviemotion.flash.transitions import TransitionTracker
 from moviemotion.flash.windows import SlidingCounts, SlidingMoments, SustainedTime
+from moviemotion.signals import Signals
+from moviemotion.video import VideoInfo
+from moviemotion.video.source import FrameRequest, PassInfo, analyze_movie, open_source
 
 #: Per-frame columns of the ``broadcast`` / ``wcag`` table (documented in docs/flash.md).
 FRAME_COLUMNS = (
@@ -90,8 +96,9 @@ class _Channel:
         return together, counts, max(level, n_moments), area, level > limit
 
 
-class FlashAnalyzer:
-    """Streaming analyzer: :meth:`push` every frame in time order, then :meth:`finish`.
+class FlashTracker:
+    """The streaming check on one frame size: :meth:`push` every frame in time order, then
+    :meth:`finish` (what :class:`FlashAnalyzer` runs inside the decode pass).
 
     ``width``, ``height``: display size of the video (the grid is laid out on it).
     ``pattern``: also run the spatial-pattern check (see pattern.py).
@@ -198,11 +205,78 @@ class FlashAnalyzer:
                            settings=settings, extras=extras)
 
 
+class FlashAnalyzer:
+    """The ``broadcast`` / ``wcag`` check as an analyzer of the one decode pass
+    (:func:`moviemotion.video.source.analyze_movie`).
+
+    It asks for every frame, RGB on its grid's analysis raster (swscale's area filter: pixel
+    means), judges it with a :class:`FlashTracker`, and ``finish`` returns the per-frame
+    table (``frames``) and the incidents (``events``) as Signals; the full verdict stays in
+    :attr:`result` (a :class:`FlashResult`). An incomplete pass (truncated or damaged file)
+    is never a clean pass: see :meth:`FlashResult.mark_incomplete`.
+
+    >>> from moviemotion.video.source import analyze_movie, open_source
+    >>> check = FlashAnalyzer("wcag")
+    >>> with open_source("clip.mp4") as src:                    # doctest: +SKIP
+    ...     tables = analyze_movie(src, [check]).tables["flash"]
+    >>> check.result.verdict                                     # doctest: +SKIP
+    'pass'
+    """
+
+    name: ClassVar[str] = "flash"
+
+    def __init__(self, profile: str | Profile = "broadcast", *, pattern: bool = False,
+                 extended: bool | None = None, cell_px: int | None = None,
+                 oversample: int | None = 4):
+        self.profile = (profile if isinstance(profile, Profile)
+                        else get_profile(profile, extended=extended))
+        self.pattern = pattern
+        self.cell_px = cell_px
+        self.oversample = oversample
+        self.tracker: FlashTracker | None = None
+        self.result: FlashResult | None = None
+
+    def request(self, info: VideoInfo) -> FrameRequest:
+        rotated = info.rotation in (90, 270)
+        width, height = (info.height, info.width) if rotated else (info.width, info.height)
+        self.tracker = FlashTracker(width, height, self.profile, pattern=self.pattern,
+                                    cell_px=self.cell_px, nominal_fps=info.fps,
+                                    oversample=self.oversample)
+        self.push = self.tracker.push  # type: ignore[method-assign]  # no extra call per frame
+        rw, rh = self.tracker.grid.raster_size
+        size = None if (rw, rh) == (width, height) else ((rh, rw) if rotated else (rw, rh))
+        return FrameRequest(mode="rgb", size=size, interpolation="AREA")
+
+    def push(self, t: float, frame: np.ndarray) -> None:
+        if self.tracker is None:
+            raise RuntimeError("FlashAnalyzer.push before request()")
+        self.tracker.push(t, frame)
+
+    def finish(self, run: PassInfo) -> list[Signals]:
+        if self.tracker is None:
+            raise RuntimeError("FlashAnalyzer.finish before request()")
+        result = self.tracker.finish(run.path, duration=run.duration)
+        if not run.complete:
+            result.mark_incomplete(run.analyzed_until, run.duration, run.incomplete_reason)
+        self.result = result
+        return [result.frame_signals(), result.incident_signals()]
+
+
+def make_analyzer(profile: str = "broadcast", *, pattern: bool = False,
+                  extended: bool | None = None, cell_px: int | None = None,
+                  oversample: int | None = 4) -> FlashAnalyzer | IrisAnalyzer:
+    """The decode-pass analyzer of ``profile`` (``iris-compat``: :class:`IrisAnalyzer`)."""
+    if profile == "iris-compat":
+        return IrisAnalyzer()
+    return FlashAnalyzer(profile, pattern=pattern, extended=extended, cell_px=cell_px,
+                         oversample=oversample)
+
+
 def analyze_frames(frames: Iterable[tuple[float, np.ndarray]], width: int, height: int,
                    profile: str | Profile = "broadcast", *, pattern: bool = False,
                    extended: bool | None = None, cell_px: int | None = None,
                    path: str = "<frames>", nominal_fps: float = math.nan) -> FlashResult:
-    """Analyse ``(t, rgb)`` frames (full-range uint8, any size; laid out on ``width`` x
+    """Analyze ``(t, rgb)`` frames (full-range uint8, any size; laid out on ``width`` x
     ``height``) under ``profile``.
 
     >>> from moviemotion.samples import clips as synth
@@ -211,46 +285,28 @@ def analyze_frames(frames: Iterable[tuple[float, np.ndarray]], width: int, heigh
     'fail'
     """
     prof = profile if isinstance(profile, Profile) else get_profile(profile, extended=extended)
-    analyzer = FlashAnalyzer(width, height, prof, pattern=pattern, cell_px=cell_px,
-                             nominal_fps=nominal_fps)
+    tracker = FlashTracker(width, height, prof, pattern=pattern, cell_px=cell_px,
+                           nominal_fps=nominal_fps)
     for t, rgb in frames:
-        analyzer.push(float(t), rgb)
-    return analyzer.finish(path)
+        tracker.push(float(t), rgb)
+    return tracker.finish(path)
 
 
 def analyze(source_path: str | os.PathLike[str], profile: str = "broadcast", *,
             pattern: bool = False, extended: bool | None = None, cell_px: int | None = None,
             oversample: int | None = 4, progress: bool = False) -> FlashResult:
-    """Check a video file (or image folder) for photosensitivity hazards.
+    """Check a video file (or image folder) for photosensitivity hazards, in one decode pass
+    (:func:`~moviemotion.video.source.analyze_movie` with :func:`make_analyzer`'s analyzer).
 
-    ``profile``: ``broadcast``, ``wcag`` or ``iris-compat`` (dispatched to
-    :func:`moviemotion.flash.iris.analyze_iris`). ``extended``: turn the extended-failure
-    rule on/off (default: the profile's). ``pattern``: also run the spatial-pattern check.
-    ``cell_px``, ``oversample``: override the cell size and the analysis raster (see
-    :class:`FlashAnalyzer`).
+    ``profile``: ``broadcast``, ``wcag`` or ``iris-compat`` (:class:`IrisAnalyzer`).
+    ``extended``: turn the extended-failure rule on/off (default: the profile's).
+    ``pattern``: also run the spatial-pattern check. ``cell_px``, ``oversample``: override
+    the cell size and the analysis raster (see :class:`FlashTracker`).
     Raises :class:`~moviemotion.errors.VideoError` for unreadable input.
     """
-    if profile == "iris-compat":
-        from moviemotion.flash.iris import analyze_iris
-
-        return analyze_iris(source_path, progress=progress)
-    from moviemotion.progress import progress_bar
-    from moviemotion.video import open_source
-
-    prof = get_profile(profile, extended=extended)
+    check = make_analyzer(profile, pattern=pattern, extended=extended, cell_px=cell_px,
+                          oversample=oversample)
     with open_source(source_path) as src:
-        info = src.info
-        rotated = info.rotation in (90, 270)
-        width, height = (info.height, info.width) if rotated else (info.width, info.height)
-        analyzer = FlashAnalyzer(width, height, prof, pattern=pattern, cell_px=cell_px,
-                                 nominal_fps=info.fps, oversample=oversample)
-        rw, rh = analyzer.grid.raster_size
-        size = None if (rw, rh) == (width, height) else ((rh, rw) if rotated else (rw, rh))
-        total = info.frame_count or (int(info.duration * info.fps)
-                                     if math.isfinite(info.duration * info.fps) else None)
-        with progress_bar(disable=not progress) as bar:
-            task = bar.add_task(f"flashes ({prof.name})", total=total, unit="frames")
-            for t, rgb in src.frames(mode="rgb", size=size, interpolation="AREA"):
-                analyzer.push(t, rgb)
-                bar.advance(task)
-    return analyzer.finish(str(source_path), duration=info.duration)
+        analyze_movie(src, [check], progress=progress)
+    assert check.result is not None
+    return check.result

@@ -28,12 +28,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from moviemotion.flash.luminance import LUMA_WEIGHTS, srgb_to_linear_lut
+from moviemotion.flash.luminance import LUMA_WEIGHTS, RED_SATURATION, RED_SCALE, srgb_to_linear_lut
 
 MIN_CELL_PX = 16
 CELLS_PER_SHORT_SIDE = 67.5
-RED_SATURATION = 0.8
-RED_SCALE = 320.0
 
 
 @dataclass(frozen=True)

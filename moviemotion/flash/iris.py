@@ -33,7 +33,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -47,11 +47,12 @@ from moviemotion.flash.iris_rules import (
     evaluate,
     iris_fps,
 )
-from moviemotion.flash.luminance import LUMA_WEIGHTS, linear_rgb
+from moviemotion.flash.luminance import LUMA_WEIGHTS, RED_SATURATION, RED_SCALE, linear_rgb
 from moviemotion.flash.result import FlashResult, Incident
 from moviemotion.io import atomic_path
-from moviemotion.progress import progress_bar
-from moviemotion.video import VideoInfo, open_source
+from moviemotion.signals import Signals
+from moviemotion.video import VideoInfo
+from moviemotion.video.source import FrameRequest, PassInfo, analyze_movie, open_source
 
 PROFILE = "iris-compat"
 
@@ -80,8 +81,8 @@ IRIS_COLUMNS: tuple[str, ...] = (
 IRIS_INT_COLUMNS: tuple[str, ...] = IRIS_COLUMNS[11:]
 
 _WR, _WG, _WB = (np.float32(w) for w in LUMA_WEIGHTS)
-_RED_SATURATION = np.float32(0.8)
-_RED_SCALE = np.float32(320)
+_RED_SATURATION = np.float32(RED_SATURATION)
+_RED_SCALE = np.float32(RED_SCALE)
 
 
 def frame_measures(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -116,33 +117,59 @@ class _Measures:
     red_mean: list[float] = field(default_factory=list)
     lum_changed: list[int] = field(default_factory=list)  # pixels that changed value
     red_changed: list[int] = field(default_factory=list)
+    prev: tuple[np.ndarray, np.ndarray] | None = None
+
+    def push(self, t: float, rgb: np.ndarray) -> None:
+        """One frame: its means and the counts of changed pixels of both maps."""
+        lum, red = frame_measures(rgb)
+        self.times.append(t)
+        # cv::mean accumulates in double; IRIS keeps the result as a float.
+        self.lum_mean.append(float(np.float32(lum.mean(dtype=np.float64))))
+        self.red_mean.append(float(np.float32(red.mean(dtype=np.float64))))
+        if self.prev is None:
+            self.height, self.width = lum.shape
+            self.lum_changed.append(0)
+            self.red_changed.append(0)
+        else:
+            self.lum_changed.append(int(np.count_nonzero(lum != self.prev[0])))
+            self.red_changed.append(int(np.count_nonzero(red != self.prev[1])))
+        self.prev = (lum, red)
 
 
-def _measure(source_path: str | os.PathLike[str], progress: bool) -> _Measures:
-    """Decode once (streaming); per frame: means and counts of changed pixels of both maps."""
-    with open_source(source_path) as src:
-        m = _Measures(src.info)
-        if not (math.isfinite(m.info.fps) and m.info.fps > 0):
-            raise VideoError(f"{source_path}: the frame rate is unknown; IRIS mode needs one")
-        prev: tuple[np.ndarray, np.ndarray] | None = None
-        with progress_bar(disable=not progress) as bar:
-            task = bar.add_task("IRIS check", total=m.info.frame_count or None, unit="frames")
-            for t, rgb in src.frames(mode="rgb"):
-                lum, red = frame_measures(rgb)
-                m.times.append(t)
-                # cv::mean accumulates in double; IRIS keeps the result as a float.
-                m.lum_mean.append(float(np.float32(lum.mean(dtype=np.float64))))
-                m.red_mean.append(float(np.float32(red.mean(dtype=np.float64))))
-                if prev is None:
-                    m.height, m.width = lum.shape
-                    m.lum_changed.append(0)
-                    m.red_changed.append(0)
-                else:
-                    m.lum_changed.append(int(np.count_nonzero(lum != prev[0])))
-                    m.red_changed.append(int(np.count_nonzero(red != prev[1])))
-                prev = (lum, red)
-                bar.advance(task)
-    return m
+class IrisAnalyzer:
+    """The ``iris-compat`` check as an analyzer of the one decode pass
+    (:func:`moviemotion.video.source.analyze_movie`): every frame, full-size RGB; ``finish``
+    applies IRIS's rules to the per-frame scalars, keeps the :class:`FlashResult` in
+    :attr:`result` and returns the per-frame table and the incidents as Signals."""
+
+    name: ClassVar[str] = "flash"
+
+    def __init__(self, params: IrisParams | None = None):
+        self.params = params or IrisParams()
+        self.measures: _Measures | None = None
+        self.result: FlashResult | None = None
+
+    def request(self, info: VideoInfo) -> FrameRequest:
+        if not (math.isfinite(info.fps) and info.fps > 0):
+            raise VideoError(f"{info.path}: the frame rate is unknown; IRIS mode needs one")
+        self.measures = _Measures(info)
+        self.push = self.measures.push  # type: ignore[method-assign]
+        return FrameRequest(mode="rgb")
+
+    def push(self, t: float, frame: np.ndarray) -> None:
+        if self.measures is None:
+            raise RuntimeError("IrisAnalyzer.push before request()")
+        self.measures.push(t, frame)
+
+    def finish(self, run: PassInfo) -> list[Signals]:
+        if self.measures is None:
+            raise RuntimeError("IrisAnalyzer.finish before request()")
+        result = _judge(self.measures, run.path, self.params)
+        self.measures = None
+        if not run.complete:
+            result.mark_incomplete(run.analyzed_until, run.duration, run.incomplete_reason)
+        self.result = result
+        return [result.frame_signals(), result.incident_signals()]
 
 
 def _timestamp(frame_index: int, fps: float) -> str:
@@ -224,16 +251,25 @@ _VERDICTS = {"Pass": "pass", "PassWithWarning": "warning", "Fail": "fail"}
 
 def analyze_iris(source_path: str | os.PathLike[str], progress: bool = False,
                  params: IrisParams | None = None) -> FlashResult:
-    """Check a video (or image folder) the way IRIS does; return a :class:`FlashResult`.
+    """Check a video (or image folder) the way IRIS does, in one decode pass with an
+    :class:`IrisAnalyzer`; return a :class:`FlashResult`.
 
     ``frames`` holds IRIS's per-frame log columns (:data:`IRIS_COLUMNS`, one row per
     decoded frame); ``verdict`` maps IRIS's overall result (Pass -> ``pass``,
-    PassWithWarning -> ``warning``, extended or flash failure -> ``fail``), and
+    PassWithWarning -> ``warning``, extended or flash failure -> ``fail``; at least
+    ``warning`` when the file could not be read to its end), and
     ``extras["iris_result"]`` / ``extras["iris_results"]`` keep IRIS's own words.
     Raises :class:`~moviemotion.errors.VideoError` for unreadable input.
     """
-    params = params or IrisParams()
-    m = _measure(source_path, progress)
+    check = IrisAnalyzer(params)
+    with open_source(source_path) as src:
+        analyze_movie(src, [check], progress=progress)
+    assert check.result is not None
+    return check.result
+
+
+def _judge(m: _Measures, path: str, params: IrisParams) -> FlashResult:
+    """IRIS's rules on one clip's per-frame scalars."""
     info, width, height, times = m.info, m.width, m.height, m.times
     nominal_fps = float(info.fps)
     fps = iris_fps(nominal_fps)
@@ -273,7 +309,7 @@ def analyze_iris(source_path: str | os.PathLike[str], progress: bool = False,
     overall, results, summary = _iris_overall(lum, red)
     duration = float(info.duration) if math.isfinite(info.duration) else n / nominal_fps
     return FlashResult(
-        path=str(source_path),
+        path=str(path),
         profile=PROFILE,
         verdict=_VERDICTS[overall],
         incidents=incidents,
@@ -287,7 +323,7 @@ def analyze_iris(source_path: str | os.PathLike[str], progress: bool = False,
         extras={"iris_result": overall, "iris_results": results, "iris_summary": summary,
                 "iris_incident_frames": {"luminance": _incident_frames(lum),
                                          "red": _incident_frames(red)},
-                "t": t},
+                "time": t},
     )
 
 

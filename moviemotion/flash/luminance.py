@@ -10,9 +10,13 @@ and the relative luminance of a pixel is ``L = 0.2126 R + 0.7152 G + 0.0722 B`` 
 linear values (0 = black, 1 = white). Averages over an area must be taken *after*
 linearising (mean of linear values, not linear value of the mean code).
 
-Limited-range ("TV", 16-235) video must be expanded to full range before the lookup;
-:data:`LIMITED_TO_FULL` does that for 8-bit luma codes, and the video reader's ``rgb`` mode
-already returns full-range RGB.
+Limited-range ("TV", 16-235) video must be expanded to full range before the lookup; the
+video reader's :data:`~moviemotion.video.reader.LIMITED_TO_FULL_LUMA` does that for 8-bit
+luma codes, and its ``rgb`` mode already returns full-range RGB.
+
+The red-flash definition (WCAG 2.x / ITU-R BT.1702) lives here too: the red value is
+``(R - G - B) * RED_SCALE`` on linear values, counted only where ``R / (R + G + B) >=
+RED_SATURATION``; both the cell analyzer and the IRIS-compatible mode use these constants.
 
 Example
 -------
@@ -29,6 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from moviemotion.video.reader import LIMITED_TO_FULL_LUMA
+
 #: BT.709 / sRGB luminance weights of linear R, G, B.
 LUMA_WEIGHTS = (0.2126, 0.7152, 0.0722)
 
@@ -43,11 +49,10 @@ _LUT32 = _LUT64.astype(np.float32)
 _LUT32.flags.writeable = False
 _LUT64.flags.writeable = False
 
-#: 8-bit limited-range (16-235) code -> full-range (0-255) code, rounded and clipped.
-LIMITED_TO_FULL: np.ndarray = np.clip(
-    np.round((np.arange(256, dtype=np.float64) - 16.0) * 255.0 / 219.0), 0, 255
-).astype(np.uint8)
-LIMITED_TO_FULL.flags.writeable = False
+#: Red flash: a light is "saturated red" where ``R / (R + G + B) >= RED_SATURATION``...
+RED_SATURATION = 0.8
+#: ... and its red value is ``(R - G - B) * RED_SCALE`` (linear R, G, B; 0..320).
+RED_SCALE = 320.0
 
 
 def srgb_to_linear_lut(dtype: type = np.float32) -> np.ndarray:
@@ -83,13 +88,14 @@ def luma_to_linear(y: np.ndarray, limited_range: bool = False, dtype: type = np.
         raise TypeError(f"expected uint8 luma codes, got {y.dtype}")
     lut = srgb_to_linear_lut(dtype)
     if limited_range:
-        lut = lut[LIMITED_TO_FULL]
+        lut = lut[LIMITED_TO_FULL_LUMA]
     return lut[y]
 
 
 __all__ = [
-    "LIMITED_TO_FULL",
     "LUMA_WEIGHTS",
+    "RED_SATURATION",
+    "RED_SCALE",
     "linear_rgb",
     "luma_to_linear",
     "relative_luminance",

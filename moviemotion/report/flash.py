@@ -1,6 +1,7 @@
 """The photosensitivity report: one self-contained HTML page per checked video.
 
-Sections: the verdict; flash rate over time (luminance and red, with the 3 flashes/s limit
+Sections: the verdict (and, for a video that could not be read to its end, the
+incomplete notice); flash rate over time (luminance and red, with the 3 flashes/s limit
 and the failing ranges shaded); flashing area over time; the frame's mean luminance and red
 value; a heatmap of where on screen the flashing happened (with the incidents' boxes); the
 incidents table; the settings.
@@ -9,12 +10,12 @@ Example
 -------
 >>> from moviemotion.flash import analyze
 >>> from moviemotion.report.flash import write_flash_report
+>>> # (the flash job, moviemotion.jobs.flash, writes it next to the tables)
 >>> write_flash_report(analyze("clip.mp4"), "out/clip.flash.html")   # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import html
 import os
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from moviemotion.flash.result import FlashResult
-from moviemotion.report.html import Section, table_html, write_html_report
+from moviemotion.report.html import Section, table_html, templates, write_html_report
 
 MAX_POINTS = 20_000
 _SHADE = {"fail": "rgba(220, 38, 38, 0.18)", "warning": "rgba(234, 179, 8, 0.22)"}
@@ -43,7 +44,7 @@ def _layout(result: FlashResult) -> dict:
 def _times(result: FlashResult) -> np.ndarray:
     if "time" in result.frames:
         return np.asarray(result.frames["time"], dtype=float)
-    return np.asarray(result.extras.get("t", []), dtype=float)
+    return np.asarray(result.extras.get("time", []), dtype=float)
 
 
 def _thin(x: np.ndarray, *ys: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -112,18 +113,19 @@ def _heatmap(result: FlashResult) -> go.Figure | None:
 
 
 def _summary_html(result: FlashResult) -> str:
+    """The verdict badges and, for a video not read to its end, the incomplete notice
+    (``templates/flash_summary.html.j2``)."""
     fails = sum(i.severity == "fail" for i in result.incidents)
     warns = len(result.incidents) - fails
     badges = [
-        (result.verdict.upper(), "verdict", result.verdict),
-        (result.profile, "profile", ""),
-        (f"{result.duration:.2f} s", "duration", ""),
-        (f"{result.n_frames}", f"frames ({result.fps:.3g} fps)", ""),
-        (f"{fails} / {warns}", "failures / warnings", ""),
+        {"value": result.verdict.upper(), "label": "verdict", "css": result.verdict},
+        {"value": result.profile, "label": "profile", "css": ""},
+        {"value": f"{result.duration:.2f} s", "label": "duration", "css": ""},
+        {"value": f"{result.n_frames}", "label": f"frames ({result.fps:.3g} fps)", "css": ""},
+        {"value": f"{fails} / {warns}", "label": "failures / warnings", "css": ""},
     ]
-    items = "".join(f"<div class='badge {cls}'><b>{html.escape(v)}</b>{html.escape(k)}</div>"
-                    for v, k, cls in badges)
-    return f"<div class='badges'>{items}</div>"
+    return templates().get_template("flash_summary.html.j2").render(
+        badges=badges, incomplete=result.incomplete_reason)
 
 
 def _bbox_text(bbox: tuple[int, int, int, int] | None) -> str:
@@ -168,6 +170,11 @@ def flash_sections(result: FlashResult) -> list[Section]:
                                      "the incidents' bounding boxes."))
     rows = [{**i.as_dict(), "bbox": _bbox_text(i.bbox)}
             for i in result.incidents]
+    if not result.complete:
+        sections.insert(0, Section("Incomplete check", anchor="incomplete",
+                                   text=f"{result.incomplete_reason}. The file could not be "
+                                        "read to its end (truncated or damaged); the verdict is "
+                                        "at least a warning."))
     sections.append(Section("Incidents", anchor="incidents", html=table_html(rows)))
     settings = [{"setting": k, "value": str(v)} for k, v in result.settings.items()]
     sections.append(Section("Settings", anchor="settings", html=table_html(settings)))

@@ -8,7 +8,6 @@ import pytest
 from moviemotion.flash.area import AreaMeter
 from moviemotion.flash.cells import CellGrid, cell_means, linearize, luminance_and_red
 from moviemotion.flash.luminance import (
-    LIMITED_TO_FULL,
     luma_to_linear,
     relative_luminance,
     srgb_to_linear_lut,
@@ -16,6 +15,7 @@ from moviemotion.flash.luminance import (
 from moviemotion.flash.profiles import PROFILES, get_profile
 from moviemotion.flash.transitions import TransitionTracker
 from moviemotion.flash.windows import SlidingCounts, SustainedTime
+from moviemotion.video.reader import LIMITED_TO_FULL_LUMA
 
 
 def test_srgb_lut_and_relative_luminance():
@@ -27,7 +27,7 @@ def test_srgb_lut_and_relative_luminance():
     np.testing.assert_allclose(relative_luminance(rgb), [0.2126, 0.7152, 0.0722, lut[128]],
                                rtol=1e-6)
     # limited range: 16 is black, 235 is white
-    assert LIMITED_TO_FULL[16] == 0 and LIMITED_TO_FULL[235] == 255
+    assert LIMITED_TO_FULL_LUMA[16] == 0 and LIMITED_TO_FULL_LUMA[235] == 255
     np.testing.assert_allclose(luma_to_linear(np.array([16, 235], np.uint8), limited_range=True),
                                [0.0, 1.0])
 

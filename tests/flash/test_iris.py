@@ -198,7 +198,7 @@ def test_one_second_is_a_frame_count_not_time(tmp_path):
     assert r.settings["window_frames"] < 30
     assert max(r.frames["LuminanceTransitions"]) <= 3
     assert r.verdict == "pass"
-    assert np.allclose(r.extras["t"][:300], times[:300], atol=1e-3)  # real timestamps kept
+    assert np.allclose(r.extras["time"][:300], times[:300], atol=1e-3)  # real timestamps kept
 
 
 # -- outputs and errors ------------------------------------------------------------------------

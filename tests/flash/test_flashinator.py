@@ -1,4 +1,4 @@
-"""The seed's ``video_flashinator``, checked on the specification's two worked examples."""
+"""``video_flashinator`` (the original project's table), checked on its specification's two worked examples."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from moviemotion.flash import video_flashinator
-from moviemotion.flash.seed import seed_luminance
+from moviemotion.flash.flashinator import flashinator_luminance
 
 
 def grey_for_luminance(lum: np.ndarray) -> np.ndarray:
@@ -15,7 +15,7 @@ def grey_for_luminance(lum: np.ndarray) -> np.ndarray:
 
 
 def frames_with_changes(changes: list[float], base: float = 40.0) -> np.ndarray:
-    """Two frames whose per-pixel seed-luminance changes are exactly ``changes``."""
+    """Two frames whose per-pixel flashinator-luminance changes are exactly ``changes``."""
     before = np.full(len(changes), base)
     after = before + np.asarray(changes, dtype=np.float64)
     grey = grey_for_luminance(np.stack([before, after]))  # (2, n)
@@ -29,8 +29,8 @@ EXAMPLE_RISE = [20.0, 16.0, 12.0, 8.0, 4.0, 1.0, -3.0, 0.0]
 
 def test_worked_example_t_equals_12():
     frames = frames_with_changes(EXAMPLE_RISE)
-    np.testing.assert_allclose(seed_luminance(frames.mean(axis=-1))[1] -
-                               seed_luminance(frames.mean(axis=-1))[0],
+    np.testing.assert_allclose(flashinator_luminance(frames.mean(axis=-1))[1] -
+                               flashinator_luminance(frames.mean(axis=-1))[0],
                                [EXAMPLE_RISE], atol=1e-9)
     out = video_flashinator(frames)
     assert out.shape == (1, 1)

@@ -1,4 +1,4 @@
-"""The seed's flash table: ``video_flashinator`` exactly as the original specification says.
+"""The original project's flash table: ``video_flashinator`` exactly as its specification says.
 
 For frames ``(F, H, W, 3)``:
 
@@ -30,8 +30,8 @@ import numpy as np
 TOP_K = 5
 
 
-def seed_luminance(x: np.ndarray) -> np.ndarray:
-    """The seed's luminance curve ``4 * (0.2 x + 1) ** 2.2`` (x = channel-mean grey level)."""
+def flashinator_luminance(x: np.ndarray) -> np.ndarray:
+    """The original luminance curve ``4 * (0.2 x + 1) ** 2.2`` (x = channel-mean grey level)."""
     return 4.0 * (0.2 * np.asarray(x, dtype=np.float64) + 1.0) ** 2.2
 
 
@@ -47,7 +47,7 @@ def video_flashinator(frames: np.ndarray) -> np.ndarray:
     n_frames = a.shape[0]
     if n_frames < 2:
         return np.zeros((0, 1), dtype=np.float64)
-    lum = seed_luminance(a.mean(axis=-1, dtype=np.float64))
+    lum = flashinator_luminance(a.mean(axis=-1, dtype=np.float64))
     delta = np.diff(lum, axis=0).reshape(n_frames - 1, -1)
     n = delta.shape[1]
     k = min(TOP_K, n)
