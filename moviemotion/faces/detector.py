@@ -17,33 +17,16 @@ Example
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import inspect
 from typing import Protocol
 
 import cv2
 import numpy as np
 
 from moviemotion.errors import InputError, ModelError
+from moviemotion.faces.centerface import CenterFaceDetector
+from moviemotion.faces.detections import Detections, check_size_knobs, resize_to_width
 from moviemotion.registry import Registry
-
-
-@dataclass(frozen=True)
-class Detections:
-    """Faces found in one frame.
-
-    ``boxes``: float32 ``(N, 4)`` as ``x, y, w, h`` in the input frame's pixels.
-    ``scores``: float32 ``(N,)``, higher is more certain (the Haar backend's neighbour count).
-    """
-
-    boxes: np.ndarray
-    scores: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.boxes)
-
-    @staticmethod
-    def empty() -> Detections:
-        return Detections(np.zeros((0, 4), np.float32), np.zeros(0, np.float32))
 
 
 class FaceDetector(Protocol):
@@ -89,14 +72,11 @@ class HaarDetector:
         max_face: float = 1.0,
         cascade: str = "haarcascade_frontalface_default.xml",
     ):
-        if detect_width < 32:
-            raise InputError(f"detect width must be at least 32 pixels, got {detect_width}")
+        check_size_knobs(detect_width, min_face, max_face)
         if not scale_factor > 1.0:
             raise InputError(f"scale factor must be > 1, got {scale_factor}")
         if min_neighbors < 0:
             raise InputError(f"min neighbours must be >= 0, got {min_neighbors}")
-        if not 0.0 < min_face <= max_face <= 1.0:
-            raise InputError(f"need 0 < min face ({min_face}) <= max face ({max_face}) <= 1")
         self.detect_width = int(detect_width)
         self.scale_factor = float(scale_factor)
         self.min_neighbors = int(min_neighbors)
@@ -115,11 +95,9 @@ class HaarDetector:
 
     def detect(self, gray: np.ndarray) -> Detections:
         """Find faces in ``gray`` (``(H, W)`` uint8); boxes are in ``gray``'s pixels."""
-        h, w = gray.shape[:2]
-        scale = self.detect_width / w
-        small_h = max(1, int(round(h * scale)))
-        interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-        small = gray if scale == 1 else cv2.resize(gray, (self.detect_width, small_h), interpolation=interp)
+        small = resize_to_width(gray, self.detect_width)
+        small_h = small.shape[0]
+        scale = self.detect_width / gray.shape[1]
         lo = max(12, int(self.min_face * small_h))
         hi = max(lo + 1, int(self.max_face * small_h))
         boxes, counts = self._cascade.detectMultiScale2(
@@ -169,14 +147,31 @@ class HaarDetector:
         return Detections(np.asarray(found_boxes, np.float32), np.asarray(found_scores, np.float32))
 
 
-#: Face detector backends by name; the first registered is the default.
+#: Face detector backends by name (see docs/faces.md for how they compare).
 DETECTORS: Registry[type] = Registry("face detector")
 DETECTORS.register("haar", HaarDetector,
                    help="OpenCV's Haar cascade (Viola-Jones, frontal faces), fast on CPU")
-DEFAULT_DETECTOR = "haar"
+DETECTORS.register("centerface", CenterFaceDetector,
+                   help="CenterFace CNN (MIT, onnxruntime): turned, small and badly lit faces too")
+DEFAULT_DETECTOR = "centerface"
+
+
+def _knobs_of(cls: type) -> set[str]:
+    return set(inspect.signature(cls.__init__).parameters) - {"self"}
 
 
 def make_detector(backend: str | None = None, **knobs) -> FaceDetector:
-    """Build a detector by backend name (default :data:`DEFAULT_DETECTOR`) with its knobs
-    (see :class:`HaarDetector`)."""
-    return DETECTORS.get(backend or DEFAULT_DETECTOR)(**knobs)
+    """Build a detector by backend name (default :data:`DEFAULT_DETECTOR`) with its knobs.
+
+    Knobs that only another backend knows (e.g. Haar's ``scale_factor`` given to
+    CenterFace, as a command line that offers every backend's knobs does) are ignored;
+    a knob no backend knows is an :class:`InputError`.
+    """
+    cls = DETECTORS.get(backend or DEFAULT_DETECTOR)
+    own = _knobs_of(cls)
+    known = set().union(*(_knobs_of(c) for _, c in DETECTORS.items()))
+    unknown = sorted(set(knobs) - known)
+    if unknown:
+        raise InputError(f"unknown face detector setting(s) {', '.join(unknown)}; "
+                         f"{cls.name} takes {', '.join(sorted(own))}")
+    return cls(**{k: v for k, v in knobs.items() if k in own})

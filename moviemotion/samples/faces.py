@@ -145,3 +145,138 @@ def background(size: tuple[int, int], seed: int = 0) -> np.ndarray:
     seat = tuple(int(c) for c in rng.uniform(60, 110, 3) * np.array([1.2, 0.4, 0.4]))
     cv2.rectangle(img, (int(0.18 * w), int(0.55 * h)), (int(0.82 * w), h), seat, -1)
     return img
+
+
+# --- Real-looking frames for measuring face detectors (faces come from the caller) ---------
+
+
+def textured_background(size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """A random RGB backdrop: a color gradient, multi-scale noise texture and a few objects.
+
+    Built so a detector meets edges, blobs and shading as in a room, but no face.
+    """
+    w, h = size
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    angle = rng.uniform(0, 2 * np.pi)
+    ramp = (np.cos(angle) * xx / w + np.sin(angle) * yy / h)
+    ramp = (ramp - ramp.min()) / max(float(np.ptp(ramp)), 1e-6)
+    c0, c1 = rng.uniform(10, 230, 3), rng.uniform(10, 230, 3)
+    img = c0[None, None] * (1 - ramp[..., None]) + c1[None, None] * ramp[..., None]
+    texture = np.zeros((h, w), np.float32)
+    for cell, amp in ((4, 6.0), (16, 12.0), (64, 18.0)):  # fine grain to large blotches
+        small = rng.normal(0, 1, (h // cell + 2, w // cell + 2)).astype(np.float32)
+        texture += amp * rng.uniform(0.3, 1.0) * cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
+    img += texture[..., None]
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    for _ in range(int(rng.integers(2, 9))):  # furniture, frames, lamps, stripes
+        color = tuple(int(c) for c in rng.integers(0, 256, 3))
+        x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
+        kind = rng.integers(0, 4)
+        if kind == 0:
+            cv2.rectangle(img, (x, y), (x + int(rng.integers(20, w // 2)), y + int(rng.integers(20, h // 2))), color, -1)
+        elif kind == 1:
+            cv2.circle(img, (x, y), int(rng.integers(8, h // 4)), color, -1, cv2.LINE_AA)
+        elif kind == 2:
+            cv2.line(img, (x, 0), (int(rng.integers(0, w)), h), color, int(rng.integers(2, 12)), cv2.LINE_AA)
+        else:
+            period = int(rng.integers(6, 30))
+            x1, y1 = min(w, x + int(rng.integers(40, 200))), min(h, y + int(rng.integers(40, 200)))
+            for sx in range(x, x1, 2 * period):
+                cv2.rectangle(img, (sx, y), (min(x1, sx + period), y1), color, -1)
+    return cv2.GaussianBlur(img, (3, 3), 0)
+
+
+def paste_face(frame: np.ndarray, face: np.ndarray, box: tuple[int, int, int, int],
+               rng: np.random.Generator, turn: float = 0.0, roll: float = 0.0) -> np.ndarray:
+    """Blend gray ``face`` into RGB ``frame`` (in place) so that it fills ``box`` (x, y, w, h).
+
+    The face is tinted with a random skin tone and faded into the backdrop by a soft
+    elliptical mask; ``turn`` (0-1) squeezes it sideways like a head turned away, ``roll``
+    rotates it in the image plane (degrees). Returns the frame.
+    """
+    x, y, bw, bh = box
+    fh, fw = frame.shape[:2]
+    f = cv2.resize(face, (bw, bh), interpolation=cv2.INTER_AREA if bw < face.shape[1] else cv2.INTER_CUBIC)
+    f = f.astype(np.float32)
+    mask = np.zeros((bh, bw), np.float32)
+    cv2.ellipse(mask, (bw // 2, bh // 2), (int(bw * 0.47), int(bh * 0.48)), 0, 0, 360, 1.0, -1)
+    mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, 0.025 * bw))
+    if turn or roll:
+        rot = np.vstack([cv2.getRotationMatrix2D((bw / 2, bh / 2), roll, 1.0), [0, 0, 1]])
+        squeeze = np.array([[1.0 - 0.45 * turn, 0, 0.45 * turn * bw / 2], [0, 1, 0], [0, 0, 1]])
+        m = (squeeze @ rot)[:2]
+        f = cv2.warpAffine(f, m, (bw, bh), borderMode=cv2.BORDER_REPLICATE)
+        mask = cv2.warpAffine(mask, m, (bw, bh))
+    tone = rng.uniform([0.85, 0.7, 0.55], [1.1, 0.95, 0.85])
+    rgb = f[..., None] * tone[None, None, :]
+    # A head around the face: neck, hair and a skin rim in the face's own mean tone, so the
+    # face has an outline as in a photo (the crops end at the brow and the jaw).
+    cx, cy = x + bw / 2, y + bh / 2
+    skin = tuple(float(v) for v in np.median(f, axis=(0, 1)) * tone * 0.9)
+    hair = tuple(float(v) for v in rng.uniform(10, 90) * rng.uniform(0.7, 1.1, 3))
+    cv2.rectangle(frame, _pt(cx - 0.3 * bw, cy + 0.3 * bh), _pt(cx + 0.3 * bw, cy + 0.95 * bh),
+                  tuple(0.8 * v for v in skin), -1)
+    cv2.ellipse(frame, _pt(cx, cy - 0.12 * bh), _pt(0.62 * bw * (1 - 0.3 * turn), 0.62 * bh), roll, 0, 360,
+                hair, -1, cv2.LINE_AA)
+    cv2.ellipse(frame, _pt(cx, cy + 0.02 * bh), _pt(0.53 * bw * (1 - 0.45 * turn), 0.54 * bh), roll, 0, 360,
+                skin, -1, cv2.LINE_AA)
+    x0, y0, x1, y1 = max(0, x), max(0, y), min(fw, x + bw), min(fh, y + bh)
+    if x1 <= x0 or y1 <= y0:
+        return frame
+    sub = (slice(y0 - y, y1 - y), slice(x0 - x, x1 - x))
+    a = mask[sub][..., None]
+    region = frame[y0:y1, x0:x1].astype(np.float32)
+    frame[y0:y1, x0:x1] = np.clip(a * rgb[sub] + (1 - a) * region, 0, 255).astype(np.uint8)
+    return frame
+
+
+def relight(frame: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Random global lighting: exposure, gamma and a side light falloff (RGB uint8 in, out)."""
+    h, w = frame.shape[:2]
+    gain = rng.uniform(0.45, 1.3)
+    gamma = rng.uniform(0.7, 1.5)
+    side = np.linspace(1 - rng.uniform(0, 0.5), 1.0, w, dtype=np.float32)
+    if rng.random() < 0.5:
+        side = side[::-1]
+    img = (frame.astype(np.float32) / 255.0) ** gamma * 255.0 * gain * side[None, :, None]
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+#: Shots :func:`face_scene` composes: one seated viewer, a wide shot of several, no one.
+SCENE_KINDS = ("seat", "wide", "empty")
+
+
+def face_scene(faces: list[np.ndarray], kind: str, rng: np.random.Generator,
+               size: tuple[int, int] = (640, 480)) -> tuple[np.ndarray, np.ndarray]:
+    """An RGB frame with ``faces`` (gray crops, cycled as needed) pasted on a textured backdrop.
+
+    ``kind`` "seat": one face of 20-60 % of the frame height, maybe turned or rolled;
+    "wide": 3-6 faces of 8-16 % side by side; "empty": none. Returns the frame (after a
+    random relighting) and the true face boxes ``(N, 4)`` x, y, w, h (float32).
+    """
+    w, h = size
+    frame = textured_background(size, rng)
+    boxes = []
+    if kind == "seat":
+        plan = [rng.uniform(0.2, 0.6) * h]
+    elif kind == "wide":
+        plan = list(rng.uniform(0.08, 0.16, int(rng.integers(3, 7))) * h)
+    elif kind == "empty":
+        plan = []
+    else:
+        raise ValueError(f"unknown scene kind {kind!r}; use one of {SCENE_KINDS}")
+    slots = np.linspace(0, w, len(plan) + 1)
+    for k, fh in enumerate(plan):
+        face = faces[k % len(faces)]
+        bh = int(round(fh))
+        bw = int(round(fh * face.shape[1] / face.shape[0]))
+        lo, hi = int(slots[k]), int(slots[k + 1]) - bw
+        x = int(rng.integers(lo, max(lo + 1, hi)))
+        y = int(rng.integers(0, max(1, h - bh)))
+        turn = rng.uniform(0, 0.6) if rng.random() < 0.5 else 0.0
+        roll = rng.uniform(-20, 20) if rng.random() < 0.5 else 0.0
+        if rng.random() < 0.5:
+            face = face[:, ::-1]
+        paste_face(frame, face, (x, y, bw, bh), rng, turn=turn, roll=roll)
+        boxes.append([x + 0.225 * turn * bw, y, bw * (1 - 0.45 * turn), bh])
+    return relight(frame, rng), np.asarray(boxes, np.float32).reshape(-1, 4)

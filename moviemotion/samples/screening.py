@@ -26,9 +26,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from moviemotion.samples.faces import STYLES, background, draw_face
 from moviemotion.io import atomic_write_text
 from moviemotion.samples import clips as synth
+from moviemotion.samples.faces import STYLES, background, draw_face
 
 #: The movie's scenes: (start second, end second, the feeling it provokes), for 24 s.
 SCENES = (

@@ -6,7 +6,6 @@ import cv2
 import numpy as np
 import pytest
 
-from moviemotion.samples.faces import EXPRESSIONS, STYLES, background, draw_face
 from moviemotion.errors import InputError
 from moviemotion.faces import (
     Detections,
@@ -16,6 +15,7 @@ from moviemotion.faces import (
     make_detector,
     track_faces,
 )
+from moviemotion.samples.faces import EXPRESSIONS, STYLES, background, draw_face
 
 
 def face_frame(centers, height=200, expression="neutral", size=(640, 480), style=0):
