@@ -32,8 +32,8 @@ import cv2
 
 
 def make_seats(folder: Path, seats: int, seconds: float, fps: float) -> list[Path]:
-    from moviemotion.samples.screening import default_seats, seat_renderer
     from moviemotion.samples import clips as synth
+    from moviemotion.samples.screening import default_seats, seat_renderer
 
     out = []
     for i, seat in enumerate(default_seats(seats)):
@@ -46,11 +46,12 @@ MODEL: str | None = None  # --model: another .onnx than the shipped one
 
 
 def run_job(paths, out: Path, fps: float, jobs: int, detect_every: int) -> tuple[float, int, list[dict]]:
-    from moviemotion.audience import ProcessSettings, collect_recordings, run_audience
+    from moviemotion.audience import RecordingSettings, collect_recordings
+    from moviemotion.jobs.audience import run_audience
 
     recs = collect_recordings(paths)
     t = time.perf_counter()
-    res = run_audience(recs, out, settings=ProcessSettings(fps=fps, detect_every=detect_every),
+    res = run_audience(recs, out, settings=RecordingSettings(fps=fps, detect_every=detect_every),
                        jobs=jobs, show_progress=False, model=Path(MODEL) if MODEL else None)
     wall = time.perf_counter() - t
     stats = [o.faces.stats for o in res.outcomes]
@@ -59,17 +60,17 @@ def run_job(paths, out: Path, fps: float, jobs: int, detect_every: int) -> tuple
 
 def aggregate_seconds(out: Path, paths) -> float:
     """Time of the timeline + outputs step alone, from the stored per-recording results."""
-    from moviemotion.audience import ProcessSettings, build_timeline, collect_recordings
-    from moviemotion.audience.outputs import write_outputs
+    from moviemotion.audience import RecordingSettings, build_timeline, collect_recordings
+    from moviemotion.audience.outputs import write_tables
     from moviemotion.audience.runner import model_id
     from moviemotion.audience.store import load
 
     recs = collect_recordings(paths)
-    settings = ProcessSettings(fps=10.0, detect_every=1, model_id=model_id(MODEL))
+    settings = RecordingSettings(fps=10.0, detect_every=1, model_id=model_id(MODEL))
     loaded = [(r, load(out, r, settings)) for r in recs]
     t = time.perf_counter()
     tl = build_timeline(loaded, None)
-    write_outputs(out / "agg", tl, {})
+    write_tables(out / "agg", tl)
     return time.perf_counter() - t
 
 
@@ -95,19 +96,19 @@ def memory_child(path: str, fps: float, model: str | None) -> None:
     """Run in a subprocess: analyse one recording, print its peak RSS in MiB as JSON."""
     import resource
 
-    from moviemotion.audience.process import ProcessSettings, analyse_recording
+    from moviemotion.audience.recording import RecordingSettings, analyze_recording
     from moviemotion.emotion import Predictor
 
     t = time.perf_counter()
-    faces = analyse_recording(Path(path), Predictor(model, threads=1), ProcessSettings(fps=fps))
+    faces = analyze_recording(Path(path), Predictor(model, threads=1), RecordingSettings(fps=fps))
     print(json.dumps({"samples": faces.stats["samples"], "seconds": time.perf_counter() - t,
                       "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
 def long_recording(path: Path, minutes: float) -> Path:
     """A mostly static seat recording at 1 fps: the face changes expression every 20 s."""
-    from moviemotion.samples.faces import EXPRESSIONS, STYLES, background, draw_face
     from moviemotion.samples import clips as synth
+    from moviemotion.samples.faces import EXPRESSIONS, STYLES, background, draw_face
 
     frames = []
     for e in EXPRESSIONS:

@@ -1,33 +1,34 @@
-"""The main job: audience recordings -> faces -> emotions -> per-second timeline -> report.
+"""The audience part: recordings -> faces -> emotions -> per-second timeline (tables).
 
 Data flows one way through small modules:
 
-- :mod:`~moviemotion.audience.manifest`  which recordings, their seat labels and offsets
-- :mod:`~moviemotion.audience.process`   one recording -> per-sample faces and emotions
-- :mod:`~moviemotion.audience.runner`    many recordings in parallel (processes or Ray)
-- :mod:`~moviemotion.audience.store`     per-recording results on disk (resume)
-- :mod:`~moviemotion.audience.timeline`  per viewer and second, baselines, audience, peaks
-- :mod:`~moviemotion.audience.outputs`   tables and run.json
-- :mod:`~moviemotion.audience.job`       the whole job, as the CLI runs it
-- :mod:`~moviemotion.audience.purge`     retention of stored results
+- :mod:`~moviemotion.audience.manifest`   which recordings, their seat labels and offsets
+- :mod:`~moviemotion.audience.recording`  one recording -> per-sample faces and emotions
+- :mod:`~moviemotion.audience.runner`     many recordings in parallel (worker processes or Ray)
+- :mod:`~moviemotion.audience.store`      per-recording results on disk (resume)
+- :mod:`~moviemotion.audience.timeline`   per viewer and second, baselines, audience, peaks
+- :mod:`~moviemotion.audience.outputs`    the tables and run.json
+- :mod:`~moviemotion.audience.purge`      retention of stored results
 
->>> from moviemotion.audience import collect_recordings, run_audience      # doctest: +SKIP
+The whole job as the CLI runs it (checks, lock, outputs, report) is
+:func:`moviemotion.jobs.audience.run_audience`.
+
+>>> from moviemotion.audience import collect_recordings               # doctest: +SKIP
+>>> from moviemotion.jobs.audience import run_audience
 >>> run_audience(collect_recordings(["seats/"]), Path("out"))
 """
 
-from moviemotion.audience.job import JobResult, run_audience
 from moviemotion.audience.manifest import Recording, collect_recordings
-from moviemotion.audience.process import ProcessSettings, analyse_recording
+from moviemotion.audience.recording import RecordingFaces, RecordingSettings, analyze_recording
 from moviemotion.audience.timeline import Timeline, TimelineSettings, build_timeline
 
 __all__ = [
-    "JobResult",
-    "ProcessSettings",
     "Recording",
+    "RecordingFaces",
+    "RecordingSettings",
     "Timeline",
     "TimelineSettings",
-    "analyse_recording",
+    "analyze_recording",
     "build_timeline",
     "collect_recordings",
-    "run_audience",
 ]

@@ -23,6 +23,7 @@ import json
 import math
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,9 @@ from pathlib import Path
 from moviemotion.errors import InputError
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".ts")
-_LABEL_OK = re.compile(r"[^A-Za-z0-9_.-]+")
+_LABEL_OK = re.compile(r"[^\w.-]+")
+#: Largest offset accepted, in seconds either way (a day: no screening is longer).
+MAX_OFFSET = 86400.0
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,9 @@ class Recording:
 
 
 def clean_label(text: str) -> str:
-    """A label safe for file names and ids (letters, digits, ``_ . -``)."""
-    label = _LABEL_OK.sub("_", text.strip()).strip("_.")
+    """A label safe for file names and ids: letters and digits of any script, ``_ . -``
+    (Unicode NFC); anything else becomes ``_``."""
+    label = _LABEL_OK.sub("_", unicodedata.normalize("NFC", text.strip())).strip("_.")
     return label or "recording"
 
 
@@ -95,25 +99,38 @@ def read_manifest(path: str | os.PathLike[str]) -> list[dict]:
         rows = [{k.strip(): v for k, v in r.items() if k} for r in reader]
     out = []
     for i, r in enumerate(rows, start=1):
-        rec = str(r.get("recording") or "").strip()
+        where = f"{path}: row {i}"
+        rec = r.get("recording")
+        if rec is not None and not isinstance(rec, str):
+            raise InputError(f"{where}: recording must be a file path (text), got {json.dumps(rec)}")
+        rec = (rec or "").strip()
         if not rec:
-            raise InputError(f"{path}: row {i} has no recording")
-        out.append({"recording": rec, "label": (str(r["label"]).strip() or None) if r.get("label") else None,
-                    "offset": _offset(r.get("offset"), f"{path}: row {i}")})
+            raise InputError(f"{where} has no recording")
+        label = r.get("label")
+        if isinstance(label, bool) or not isinstance(label, str | int | type(None)):
+            raise InputError(f"{where}: label must be text, got {json.dumps(label)}")
+        label = str(label).strip() if label is not None else ""
+        out.append({"recording": rec, "label": label or None, "offset": check_offset(r.get("offset"), where)})
     if not out:
         raise InputError(f"{path}: manifest lists no recordings")
     return out
 
 
-def _offset(value, where: str) -> float:
+def check_offset(value, where: str) -> float:
+    """An offset in seconds from a number or text; empty -> 0. Refuses booleans, other types,
+    NaN, infinities and anything beyond :data:`MAX_OFFSET` either way."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return 0.0
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise InputError(f"{where}: offset {json.dumps(value)} is not a number of seconds")
     try:
         off = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InputError(f"{where}: offset {value!r} is not a number of seconds") from None
     if not math.isfinite(off):
         raise InputError(f"{where}: offset {value!r} is not finite")
+    if abs(off) > MAX_OFFSET:
+        raise InputError(f"{where}: offset {value!r} is beyond +-{MAX_OFFSET:g} s (a day)")
     return off
 
 
@@ -135,6 +152,7 @@ def collect_recordings(
     for r in rows:
         by_name[Path(r["recording"]).name] = r
     recs: list[Recording] = []
+    written: list[str] = []  # each recording's label as the user wrote it (or the file stem)
     if files:
         wanted = {f.name for f in files}
         missing = [r["recording"] for r in rows if Path(r["recording"]).name not in wanted]
@@ -142,8 +160,8 @@ def collect_recordings(
             raise InputError(f"{manifest}: lists recordings not among the inputs: {', '.join(missing)}")
         for f in files:
             r = by_name.get(f.name)
-            recs.append(Recording(f, clean_label(r["label"] if r and r["label"] else f.stem),
-                                  r["offset"] if r else 0.0))
+            written.append(r["label"] if r and r["label"] else f.stem)
+            recs.append(Recording(f, clean_label(written[-1]), r["offset"] if r else 0.0))
     else:
         if not rows:
             raise InputError("no recordings given (pass files, a folder, or --manifest)")
@@ -152,14 +170,37 @@ def collect_recordings(
             p = p if p.is_absolute() else base / p
             if not p.is_file():
                 raise InputError(f"{manifest}: recording {r['recording']!r} not found at {p}")
-            recs.append(Recording(p, clean_label(r["label"] or p.stem), r["offset"]))
+            written.append(r["label"] or p.stem)
+            recs.append(Recording(p, clean_label(written[-1]), r["offset"]))
+    _check_distinct(recs, written)
     labels = [r.label for r in recs]
-    dupes = sorted({x for x in labels if labels.count(x) > 1})
-    if dupes:
-        raise InputError(f"two recordings share the label(s) {', '.join(dupes)}; give them distinct labels")
     if offsets:
         unknown = sorted(set(offsets) - set(labels))
         if unknown:
             raise InputError(f"--offset names unknown recording(s) {', '.join(unknown)}; known: {', '.join(labels)}")
-        recs = [Recording(r.path, r.label, float(offsets.get(r.label, r.offset))) for r in recs]
+        recs = [Recording(r.path, r.label, check_offset(offsets[r.label], f"--offset {r.label}")
+                          if r.label in offsets else r.offset) for r in recs]
     return recs
+
+
+def _check_distinct(recs: list[Recording], written: list[str]) -> None:
+    """One label per recording and one recording per file (the same file under two labels
+    would count one person as two viewers)."""
+    by_label: dict[str, list[str]] = {}
+    for rec, text in zip(recs, written, strict=True):
+        by_label.setdefault(rec.label, []).append(text)
+    for label, texts in by_label.items():
+        if len(texts) > 1:
+            named = ", ".join(repr(t) for t in dict.fromkeys(texts))
+            same = "" if len(set(texts)) == 1 else f" (all become {label!r})"
+            raise InputError(f"{len(texts)} recordings share the label {named}{same}; give them distinct labels")
+    seen: dict[tuple[int, int], Recording] = {}
+    for rec in recs:
+        try:
+            st = rec.path.stat()
+        except OSError as exc:
+            raise InputError(f"{rec.path}: cannot read ({exc.strerror})") from None
+        first = seen.setdefault((st.st_dev, st.st_ino), rec)
+        if first is not rec:
+            raise InputError(f"{rec.path}: the same recording is listed twice, as {first.label!r} and "
+                             f"{rec.label!r} (one person would count as two viewers)")

@@ -1,7 +1,8 @@
-"""Write a job's results: ``timeline.parquet/.csv``, ``viewers.parquet``, ``peaks.csv``, ``run.json``.
+"""Write a job's tables: ``timeline.parquet/.csv``, ``viewers.parquet``, ``peaks.csv``, and ``run.json``.
 
-Every file is written atomically. Columns, units and the time base are documented in
-``docs/audience.md`` and repeated in each Parquet file's schema metadata.
+Every file is written atomically. The tables are :class:`~moviemotion.signals.Signals`
+(time column ``time``, float seconds of movie time); columns, units and the time base are
+documented in ``docs/audience.md`` and stored in each Parquet file's schema metadata.
 """
 
 from __future__ import annotations
@@ -14,47 +15,44 @@ import pyarrow as pa
 
 from moviemotion import __version__
 from moviemotion.audience.timeline import Timeline
-from moviemotion.emotion.labels import EMOTIONS
-from moviemotion.io import atomic_write_json, write_table
+from moviemotion.io import atomic_write_json
+from moviemotion.signals import Signals
 
-TIME_BASE = ("movie seconds; row 'second' = s covers movie time [s, s+1); "
+TIME_BASE = ("movie seconds; a 'seconds' row with time = s covers movie time [s, s+1); "
              "movie_time = recording_time + offset")
-UNITS = ("probabilities and shares in 0..1; *_delta in -1..1 (difference from the viewer's "
-         "baseline); counts are samples or viewers")
 
-PEAK_COLUMNS = ["second", "time", "emotion", "strength", "share", "viewers", "probability"]
-
-
-def _arrow(cols: dict[str, np.ndarray]) -> pa.Table:
-    out = {}
-    for k, v in cols.items():
-        if v.dtype == object:
-            out[k] = pa.array(v.tolist(), pa.string())
-        elif v.dtype.kind == "f":  # 6 decimals is far below the models' precision
-            out[k] = pa.array(np.round(v, 6))
-        else:
-            out[k] = pa.array(v)
-    return pa.table(out)
+#: The table files of an audience output folder (``run.json`` and ``report.html`` besides).
+TABLE_FILES = ("timeline.parquet", "timeline.csv", "viewers.parquet", "peaks.csv")
 
 
-def write_outputs(out_dir: Path, timeline: Timeline, run_info: dict) -> dict[str, Path]:
-    """Write the tables and ``run.json`` into ``out_dir``; returns name -> path."""
+def _rounded(sig: Signals) -> Signals:
+    """Float columns rounded to 6 decimals (far below the models' precision), time base noted."""
+    cols = {}
+    for name in sig.columns:
+        col = sig.table[name]
+        if pa.types.is_floating(col.type):
+            col = pa.array(np.round(col.to_numpy(zero_copy_only=False), 6))
+        cols[name] = col
+    table = pa.table(cols).replace_schema_metadata({b"moviemotion.time_base": TIME_BASE.encode(),
+                                                    b"moviemotion.version": __version__.encode()})
+    return sig.with_table(table)
+
+
+def write_tables(out_dir: Path, timeline: Timeline) -> dict[str, Path]:
+    """Write the timeline's tables into ``out_dir``; returns file name -> path."""
     out_dir = Path(out_dir)
-    meta = {"moviemotion.time_base": TIME_BASE, "moviemotion.units": UNITS,
-            "moviemotion.emotions": ",".join(EMOTIONS), "moviemotion.version": __version__}
-    aud = _arrow(timeline.audience)
-    paths = {
-        "timeline.parquet": write_table(aud, out_dir / "timeline.parquet", metadata=meta),
-        "timeline.csv": write_table(aud, out_dir / "timeline.csv"),
-        "viewers.parquet": write_table(_arrow(timeline.viewers), out_dir / "viewers.parquet", metadata=meta),
+    audience, viewers, peaks = (_rounded(s) for s in (timeline.audience, timeline.viewers, timeline.peaks))
+    return {
+        "timeline.parquet": audience.write(out_dir / "timeline.parquet"),
+        "timeline.csv": audience.write(out_dir / "timeline.csv"),
+        "viewers.parquet": viewers.write(out_dir / "viewers.parquet"),
+        "peaks.csv": peaks.write(out_dir / "peaks.csv"),
     }
-    peaks = {c: [r[c] for r in timeline.peaks] for c in PEAK_COLUMNS}
-    types = {"second": pa.int64(), "time": pa.string(), "emotion": pa.string(), "strength": pa.float64(),
-             "share": pa.float64(), "viewers": pa.int64(), "probability": pa.float64()}
-    paths["peaks.csv"] = write_table(pa.table({c: pa.array(peaks[c], types[c]) for c in PEAK_COLUMNS}),
-                                     out_dir / "peaks.csv")
-    paths["run.json"] = atomic_write_json(out_dir / "run.json", run_info)
-    return paths
+
+
+def write_run_info(out_dir: Path, run_info: dict) -> Path:
+    """Write ``run.json`` (NaN as null) atomically."""
+    return atomic_write_json(Path(out_dir) / "run.json", run_info)
 
 
 def versions() -> dict[str, str]:

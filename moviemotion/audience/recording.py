@@ -10,8 +10,8 @@ recording's length.
 
 Example
 -------
->>> from moviemotion.audience.process import ProcessSettings, analyse_recording  # doctest: +SKIP
->>> faces = analyse_recording(Path("seat01.mp4"), classifier, ProcessSettings(fps=2))
+>>> from moviemotion.audience.recording import RecordingSettings, analyze_recording  # doctest: +SKIP
+>>> faces = analyze_recording(Path("seat01.mp4"), classifier, RecordingSettings(fps=2))
 >>> faces.table.num_rows, faces.stats["classify_s"]
 """
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 import warnings
 from collections.abc import Callable
@@ -28,13 +29,17 @@ from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from moviemotion.emotion.labels import EMOTIONS
 from moviemotion.errors import InputError, ModelError
 from moviemotion.faces import Detections, crop_faces, iou_matrix, make_detector, track_faces
+from moviemotion.signals import TIME, Signals
 
 #: Version of the per-recording table layout; bump when its columns or meaning change.
-FACES_FORMAT = 1
+FACES_FORMAT = 2  # 2: time column ``time`` (was ``t``)
+#: Highest sampling rate accepted (no camera records faster; it guards against typos and inf).
+MAX_FPS = 1000.0
 
 
 class Classifier(Protocol):
@@ -46,7 +51,7 @@ class Classifier(Protocol):
 
 
 @dataclass(frozen=True)
-class ProcessSettings:
+class RecordingSettings:
     """Everything that changes a recording's per-sample results (part of the resume key)."""
 
     fps: float = 2.0
@@ -60,10 +65,20 @@ class ProcessSettings:
     model_id: str = ""
 
     def __post_init__(self):
-        if not self.fps > 0:
-            raise InputError(f"sampling fps must be positive, got {self.fps}")
-        if self.detect_every < 1:
-            raise InputError(f"detect every must be >= 1, got {self.detect_every}")
+        if not (math.isfinite(self.fps) and 0 < self.fps <= MAX_FPS):
+            raise InputError(f"--fps must be a number of samples per second in (0, {MAX_FPS:g}], "
+                             f"got {self.fps:g}")
+        if not 1 <= self.detect_every <= 10_000:
+            raise InputError(f"--detect-every must be in 1..10000, got {self.detect_every}")
+        for name, value in self.detector_knobs.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                raise InputError(f"--{name.replace('_', '-')} must be a finite number, got {value}")
+        if not (math.isfinite(self.max_gap) and self.max_gap >= 0):
+            raise InputError(f"max gap must be a finite number of seconds >= 0, got {self.max_gap}")
+        if not 0 <= self.min_track_share <= 1:
+            raise InputError(f"min track share must be in 0..1, got {self.min_track_share}")
+        if not 1 <= self.batch <= 65536:
+            raise InputError(f"batch must be in 1..65536, got {self.batch}")
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -79,7 +94,8 @@ class ProcessSettings:
 class RecordingFaces:
     """A recording's analysis: one row per (sample, face) and one per sample with no face.
 
-    ``table`` columns: ``t`` (s, recording time = the frame's presentation time), ``face``
+    ``table`` columns: ``time`` (s, **recording** time = the frame's presentation time; movie
+    time is ``time + offset``, see :meth:`signals`), ``face``
     (bool), ``track`` (int, -1 = no face or a dropped false hit), ``x, y, w, h`` (pixels),
     ``score`` (detector confidence), ``detected`` (bool: found by a full-frame search; False:
     re-found near its previous box), then one float32 probability column per emotion (NaN without a face).
@@ -91,6 +107,22 @@ class RecordingFaces:
     width: int
     height: int
     stats: dict
+
+    def signals(self, offset: float = 0.0, source: str = "audience.faces") -> Signals:
+        """The table as :class:`~moviemotion.signals.Signals` in movie time (``time + offset``)."""
+        table = self.table
+        if offset:
+            i = table.column_names.index(TIME)
+            table = table.set_column(i, TIME, pc.add(table[TIME], float(offset)))
+        return Signals.from_columns(source, "frames", table, units=FACE_UNITS,
+                                    groups={"emotions": EMOTIONS, "box": ("x", "y", "w", "h")},
+                                    rate=self.stats.get("fps"))
+
+
+#: Units of the per-sample columns (stored in the Parquet metadata).
+FACE_UNITS = {TIME: "s", "face": "bool", "track": "id", "x": "px", "y": "px", "w": "px", "h": "px",
+              "score": "detector score", "detected": "bool",
+              **{e: "probability" for e in EMOTIONS}}
 
 
 class _BatchedClassifier:
@@ -143,7 +175,7 @@ class _SampleLog:
         self.scores.append(found.scores if n else np.full(1, np.nan, np.float32))
         self.detected.append(np.full(max(n, 1), full_search and n > 0))
 
-    def table(self, probs: np.ndarray, settings: ProcessSettings) -> pa.Table:
+    def table(self, probs: np.ndarray, settings: RecordingSettings) -> pa.Table:
         """The rows with emotion probabilities and track ids (tracking runs here, once)."""
         t = np.concatenate(self.t) if self.t else np.zeros(0)
         boxes = np.concatenate(self.boxes) if self.boxes else np.zeros((0, 4), np.float32)
@@ -154,7 +186,7 @@ class _SampleLog:
         track[face] = track_faces(t[face], boxes[face], max_gap=settings.max_gap,
                                   min_share=settings.min_track_share, n_samples=len(self.times))
         cols = {
-            "t": pa.array(t, pa.float64()),
+            TIME: pa.array(t, pa.float64()),
             "face": pa.array(face),
             "track": pa.array(track, pa.int32()),
             "x": boxes[:, 0], "y": boxes[:, 1], "w": boxes[:, 2], "h": boxes[:, 3],
@@ -166,23 +198,28 @@ class _SampleLog:
         return pa.table(cols)
 
 
-def analyse_recording(
+def analyze_recording(
     path: Path,
     classifier: Classifier,
-    settings: ProcessSettings = ProcessSettings(),
+    settings: RecordingSettings = RecordingSettings(),
     on_progress: Callable[[int], None] | None = None,
     crops_dir: Path | None = None,
+    threads: int | None = None,
 ) -> RecordingFaces:
     """Detect, classify and track the faces of one recording (see module docs).
 
     ``on_progress(n)`` is called with the number of samples processed so far;
-    ``crops_dir`` (debugging only) saves every face crop as PNG there.
+    ``crops_dir`` (debugging only) saves every face crop as PNG there; ``threads``: the
+    detector's threads, for backends that have the setting (results do not depend on it).
     """
     from moviemotion.video import TruncatedVideoWarning, open_video
 
     if tuple(classifier.classes) != EMOTIONS:
         raise ModelError(f"the emotion model's classes {tuple(classifier.classes)} are not {EMOTIONS}")
-    detector = make_detector(settings.detector, **settings.detector_knobs)
+    knobs = dict(settings.detector_knobs)
+    if threads:
+        knobs.setdefault("threads", threads)  # ignored by backends without the setting
+    detector = make_detector(settings.detector, **knobs)
     batcher = _BatchedClassifier(classifier, settings.batch)
     log = _SampleLog()
     t_decode = t_detect = 0.0
@@ -219,7 +256,7 @@ def analyse_recording(
         on_progress(len(log.times))
     t0 = time.perf_counter()
     table = log.table(probs, settings)
-    stats = {"samples": len(log.times), "faces": len(probs), "decode_s": t_decode, "detect_s": t_detect,
+    stats = {"samples": len(log.times), "faces": len(probs), "fps": settings.fps, "decode_s": t_decode, "detect_s": t_detect,
              "classify_s": batcher.seconds, "track_s": time.perf_counter() - t0,
              "warnings": [str(w.message) for w in caught if issubclass(w.category, TruncatedVideoWarning)]}
     return RecordingFaces(table, float(info.duration), float(info.fps), info.width, info.height, stats)

@@ -1,40 +1,63 @@
-"""Analyse many recordings in parallel: worker processes by default, Ray with ``use_ray``.
+"""Analyze many recordings in parallel: worker processes by default, Ray with ``use_ray``.
 
-Each worker loads the emotion model once (process-pool initializer / Ray actor) and
-analyses whole recordings; the driver stores each result as it arrives
-(:mod:`moviemotion.audience.store`), so an interrupted run resumes where it stopped.
-A recording that fails (corrupt, unreadable) is reported in its :class:`Outcome` while
-the others finish.
+Each worker process loads the emotion model once and analyzes whole recordings, one at a
+time, talking to the driver over its own pipe (tasks in; progress and results out). The
+driver stores each result as it arrives (:mod:`moviemotion.audience.store`), so an
+interrupted run resumes where it stopped. Failures stay local:
+
+- a recording that fails (corrupt, unreadable) is reported in its :class:`Outcome` while
+  the others finish;
+- a worker that dies (OOM kill, a decoder crash) costs only the recording it held: that
+  recording is retried once in a fresh worker, then marked failed; the other recordings
+  carry on in the other workers;
+- workers die with the driver (``PR_SET_PDEATHSIG`` on Linux, and a watchdog thread that
+  polls the parent everywhere), so a killed job leaves no process behind;
+- on an exception in the driver (Ctrl-C, SIGTERM turned into an exception by the job)
+  the workers are killed at once; finished recordings are already stored.
+
+Each worker gets ``cores // jobs`` threads (OpenCV and onnxruntime intra-op), so that
+``jobs`` workers do not oversubscribe the machine.
 
 Example
 -------
->>> from moviemotion.audience.runner import analyse_all, default_classifier_factory  # doctest: +SKIP
->>> outcomes = analyse_all(recs, Path("out"), ProcessSettings(), default_classifier_factory(), jobs=2)
+>>> from moviemotion.audience.runner import analyze_all, default_classifier_factory  # doctest: +SKIP
+>>> outcomes = analyze_all(recs, Path("out"), RecordingSettings(), default_classifier_factory(), jobs=2)
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
+import collections
+import ctypes
 import functools
 import hashlib
 import multiprocessing as mp
+import multiprocessing.connection as mpc
 import os
-import queue as queue_mod
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from moviemotion.audience import store
 from moviemotion.audience.manifest import Recording
-from moviemotion.audience.process import (
+from moviemotion.audience.recording import (
     Classifier,
-    ProcessSettings,
     RecordingFaces,
-    analyse_recording,
+    RecordingSettings,
+    analyze_recording,
 )
+from moviemotion.emotion.labels import EMOTIONS
 from moviemotion.errors import InputError, ModelError, MovieMotionError
 
 ClassifierFactory = Callable[[], Classifier]
+
+#: How many times a recording is retried in a fresh worker after its worker died.
+RETRIES = 1
 
 
 @dataclass
@@ -45,6 +68,21 @@ class Outcome:
     faces: RecordingFaces | None = None
     error: str | None = None
     reused: bool = False
+    attempts: int = 1
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity mask, else the CPU count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def worker_threads(jobs: int) -> int:
+    """Threads per worker (OpenCV, onnxruntime intra-op) so that ``jobs`` workers fill the
+    cores without oversubscribing them."""
+    return max(1, available_cores() // max(1, jobs))
 
 
 def load_predictor(path: str | None = None, threads: int = 1) -> Classifier:
@@ -68,22 +106,48 @@ def model_id(model: str | os.PathLike[str] | None = None) -> str:
     path = Path(model)
     if not path.is_file():
         raise ModelError(f"{path}: emotion model not found")
-    h = hashlib.sha256()
     with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return f"{path.name}:{h.hexdigest()[:16]}"
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
+    return f"{path.name}:{digest[:16]}"
+
+
+def check_classifier(classifier: Classifier, name: str) -> None:
+    """Refuse a model that does not answer like an emotion model: classes in
+    :data:`EMOTIONS` order, ``(N, 7)`` finite probabilities for a few blank faces."""
+    classes = tuple(getattr(classifier, "classes", ()))
+    if classes != EMOTIONS:
+        raise ModelError(f"{name}: the emotion model's classes {classes} are not {EMOTIONS}")
+    probe = np.full((2, 48, 48), 128, np.uint8)
+    try:
+        out = np.asarray(classifier.predict(probe), np.float64)
+    except MovieMotionError:
+        raise
+    except Exception as exc:  # onnxruntime raises its own types
+        raise ModelError(f"{name}: the emotion model fails on a 48x48 face "
+                         f"({type(exc).__name__}: {str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ''})"
+                         ) from None
+    if out.shape != (2, len(EMOTIONS)):
+        raise ModelError(f"{name}: the emotion model returns shape {out.shape[1:]} per face, "
+                         f"expected ({len(EMOTIONS)},)")
+    if not np.isfinite(out).all():
+        raise ModelError(f"{name}: the emotion model returns NaN or infinite values")
 
 
 def _crops_dir(crops_root: Path | None, rec: Recording) -> Path | None:
     return crops_root / rec.label if crops_root is not None else None
 
 
-def _analyse(classifier: Classifier, rec: Recording, settings: ProcessSettings,
-             crops_root: Path | None, report: Callable[[int], None] | None) -> Outcome:
+def has_crops(crops_root: Path | None, rec: Recording) -> bool:
+    """Whether ``crops_root/<label>`` holds any crop image."""
+    d = _crops_dir(crops_root, rec)
+    return d is not None and d.is_dir() and any(p.suffix == ".png" for p in d.iterdir())
+
+
+def _analyze(classifier: Classifier, rec: Recording, settings: RecordingSettings,
+             crops_root: Path | None, report: Callable[[int], None] | None, threads: int = 1) -> Outcome:
     try:
-        faces = analyse_recording(rec.path, classifier, settings, on_progress=report,
-                                  crops_dir=_crops_dir(crops_root, rec))
+        faces = analyze_recording(rec.path, classifier, settings, on_progress=report,
+                                  crops_dir=_crops_dir(crops_root, rec), threads=threads)
         return Outcome(rec, faces)
     except MovieMotionError as exc:
         return Outcome(rec, error=exc.message)
@@ -91,26 +155,167 @@ def _analyse(classifier: Classifier, rec: Recording, settings: ProcessSettings,
         return Outcome(rec, error=f"{rec.path}: {type(exc).__name__}: {exc}")
 
 
-# -- process pool ------------------------------------------------------------------------------
-_WORKER: dict = {}
+# -- worker processes ---------------------------------------------------------------------------
+def _die_with_parent(parent_pid: int) -> None:
+    """Make this process end when ``parent_pid`` does (kill -9 of the job included)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:  # the parent died before we got here
+        os._exit(1)
+
+    def watch() -> None:  # also where prctl is missing
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
-def _init_worker(factory: ClassifierFactory, progress_queue) -> None:
+def _worker_main(conn, factory: ClassifierFactory, parent_pid: int, threads: int) -> None:
+    """A worker: load the model, then analyze the recordings sent over ``conn`` until None."""
+    _die_with_parent(parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the driver decides
     import cv2
 
-    cv2.setNumThreads(1)
-    _WORKER["classifier"] = factory()
-    _WORKER["queue"] = progress_queue
+    cv2.setNumThreads(threads)
+    try:
+        classifier = factory()
+    except MovieMotionError as exc:
+        conn.send(("failed", exc.message))
+        return
+    except Exception as exc:
+        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready",))
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        rec, settings, crops_root = task
+        mp.current_process().name = f"audience-worker:{rec.label}"
+
+        def report(n: int, label: str = rec.label) -> None:
+            conn.send(("progress", label, n))
+
+        conn.send(("done", _analyze(classifier, rec, settings, crops_root, report, threads)))
 
 
-def _pool_task(rec: Recording, settings: ProcessSettings, crops_root: Path | None) -> Outcome:
-    q = _WORKER["queue"]
-    report = (lambda n: q.put((rec.label, n))) if q is not None else None
-    return _analyse(_WORKER["classifier"], rec, settings, crops_root, report)
+class _Worker:
+    """One worker process, its pipe and the recording it holds."""
+
+    def __init__(self, ctx, factory: ClassifierFactory, threads: int):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child, factory, os.getpid(), threads),
+                                name="moviemotion-audience-worker", daemon=True)
+        self.proc.start()
+        child.close()
+        self.ready = False
+        self.task: Recording | None = None
+
+    def give(self, rec: Recording, settings: RecordingSettings, crops_root: Path | None) -> None:
+        self.task = rec
+        self.conn.send((rec, settings, crops_root))
+
+    def messages(self) -> tuple[list[tuple], bool]:
+        """Everything the worker sent so far, and whether its pipe is still open."""
+        out = []
+        try:
+            while self.conn.poll():
+                out.append(self.conn.recv())
+        except (EOFError, OSError):
+            return out, False
+        return out, True
+
+    def stop(self, now: bool) -> None:
+        if not now and self.proc.is_alive():
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+            self.proc.join(5)
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join(5)
+        self.conn.close()
+
+
+def _death(proc) -> str:
+    code = proc.exitcode
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit status {code}"
+
+
+def _run_pool(todo: list[Recording], settings: RecordingSettings, factory: ClassifierFactory, jobs: int,
+              crops_root: Path | None, update: Callable[[str, int], None],
+              done: Callable[[Outcome], None]) -> None:
+    ctx = mp.get_context("spawn")  # no fork of a threaded driver; workers start clean
+    threads = worker_threads(jobs)
+    queue = collections.deque(todo)
+    tries: collections.Counter[str] = collections.Counter()
+    workers: list[_Worker] = []
+    finished = False
+    try:
+        workers = [_Worker(ctx, factory, threads) for _ in range(min(jobs, len(queue)))]
+        while queue or any(w.task is not None for w in workers):
+            for w in workers:
+                if w.ready and w.task is None and queue:
+                    rec = queue.popleft()
+                    tries[rec.label] += 1
+                    w.give(rec, settings, crops_root)
+            ready = set(mpc.wait([w.conn for w in workers] + [w.proc.sentinel for w in workers], 0.5))
+            for w in list(workers):
+                if w.conn not in ready and w.proc.sentinel not in ready:
+                    continue
+                msgs, open_ = w.messages()
+                for msg in msgs:
+                    if msg[0] == "ready":
+                        w.ready = True
+                    elif msg[0] == "progress":
+                        update(msg[1], msg[2])
+                    elif msg[0] == "done":
+                        outcome: Outcome = msg[1]
+                        outcome.attempts = tries[outcome.recording.label]
+                        w.task = None
+                        done(outcome)
+                    elif msg[0] == "failed":
+                        raise ModelError(f"a worker could not load the emotion model: {msg[1]}")
+                if open_ and w.proc.is_alive():
+                    continue
+                # The worker died: only the recording it held is affected.
+                w.proc.join(1)
+                why = _death(w.proc)
+                workers.remove(w)
+                w.stop(now=True)
+                rec = w.task
+                if rec is not None:
+                    if tries[rec.label] <= RETRIES:
+                        queue.appendleft(rec)
+                    else:
+                        done(Outcome(rec, error=f"{rec.path}: the worker analyzing it died "
+                                                f"({why}) on each of {tries[rec.label]} tries",
+                                     attempts=tries[rec.label]))
+                busy = sum(x.task is not None for x in workers)
+                while queue and len(workers) < min(jobs, len(queue) + busy):
+                    workers.append(_Worker(ctx, factory, threads))
+        finished = True
+    finally:
+        for w in workers:
+            w.stop(now=not finished)
 
 
 # -- Ray ---------------------------------------------------------------------------------------
-class _RayAnalyser:
+class _RayAnalyzer:
     """A Ray actor holding one loaded model."""
 
     def __init__(self, factory: ClassifierFactory):
@@ -119,8 +324,8 @@ class _RayAnalyser:
         cv2.setNumThreads(1)
         self.classifier = factory()
 
-    def run(self, rec: Recording, settings: ProcessSettings, crops_root: Path | None) -> Outcome:
-        return _analyse(self.classifier, rec, settings, crops_root, None)
+    def run(self, rec: Recording, settings: RecordingSettings, crops_root: Path | None) -> Outcome:
+        return _analyze(self.classifier, rec, settings, crops_root, None)
 
 
 def _run_ray(todo, settings, factory, jobs, crops_root, address, done):
@@ -132,7 +337,7 @@ def _run_ray(todo, settings, factory, jobs, crops_root, address, done):
     if not ray.is_initialized():
         kw = {"address": address} if address else {"num_cpus": jobs}
         ray.init(include_dashboard=False, log_to_driver=False, ignore_reinit_error=True, **kw)
-    actor = ray.remote(num_cpus=1)(_RayAnalyser)
+    actor = ray.remote(num_cpus=1)(_RayAnalyzer)
     pool = ActorPool([actor.remote(factory) for _ in range(max(1, min(jobs, len(todo))))])
     try:
         for outcome in pool.map_unordered(lambda a, r: a.run.remote(r, settings, crops_root), todo):
@@ -143,42 +348,50 @@ def _run_ray(todo, settings, factory, jobs, crops_root, address, done):
 
 
 # -- driver ------------------------------------------------------------------------------------
-def analyse_all(
+def analyze_all(
     recordings: list[Recording],
     out_dir: Path,
-    settings: ProcessSettings,
+    settings: RecordingSettings,
     factory: ClassifierFactory,
     jobs: int = 1,
     use_ray: bool = False,
     ray_address: str | None = None,
     crops_root: Path | None = None,
     show_progress: bool = True,
+    classifier: Classifier | None = None,
 ) -> list[Outcome]:
-    """Analyse ``recordings`` (reusing finished ones stored under ``out_dir``), in order."""
+    """Analyze ``recordings`` (reusing finished ones stored under ``out_dir``), in order.
+
+    With ``crops_root`` (``--keep-crops``), a stored result is reused only when its crops are
+    there too, so that the crops the run claims to keep exist. ``classifier``: an already
+    loaded model for the in-process case (``jobs == 1``), else ``factory()`` is called.
+    """
     from moviemotion.progress import progress_bar
 
     outcomes: dict[str, Outcome] = {}
     todo: list[Recording] = []
     for rec in recordings:
         faces = store.load(out_dir, rec, settings)
-        if faces is not None:
-            outcomes[rec.label] = Outcome(rec, faces, reused=True)
+        if faces is not None and (crops_root is None or has_crops(crops_root, rec)):
+            outcomes[rec.label] = Outcome(rec, faces, reused=True, attempts=0)
         else:
             todo.append(rec)
     jobs = max(1, min(jobs, len(todo))) if todo else 1
     with progress_bar(disable=not show_progress) as bar:
         overall = bar.add_task("recordings", total=len(recordings), completed=len(outcomes), unit="recordings")
         tasks = {r.label: bar.add_task(f"  {r.label}", total=_expected_samples(r, settings), unit="samples")
-                 for r in todo}
+                 for r in todo} if show_progress else {}
 
         def update(label: str, n: int) -> None:
-            bar.update(tasks[label], completed=n)
+            if label in tasks:
+                bar.update(tasks[label], completed=n)
 
         def done(o: Outcome) -> None:
             if o.faces is not None:
                 store.save(out_dir, o.recording, o.faces, settings)
-                bar.update(tasks[o.recording.label], completed=o.faces.stats["samples"],
-                           total=o.faces.stats["samples"])
+                if o.recording.label in tasks:
+                    bar.update(tasks[o.recording.label], completed=o.faces.stats["samples"],
+                               total=o.faces.stats["samples"])
             outcomes[o.recording.label] = o
             bar.advance(overall)
 
@@ -187,44 +400,16 @@ def analyse_all(
         elif use_ray:
             _run_ray(todo, settings, factory, jobs, crops_root, ray_address, done)
         elif jobs == 1:
-            classifier = factory()
+            classifier = classifier if classifier is not None else factory()
             for rec in todo:
-                done(_analyse(classifier, rec, settings, crops_root,
-                              functools.partial(update, rec.label)))
+                done(_analyze(classifier, rec, settings, crops_root,
+                              functools.partial(update, rec.label), worker_threads(1)))
         else:
             _run_pool(todo, settings, factory, jobs, crops_root, update, done)
     return [outcomes[r.label] for r in recordings]
 
 
-def _run_pool(todo, settings, factory, jobs, crops_root, update, done) -> None:
-    ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-    with ctx.Manager() as manager:
-        q = manager.Queue()
-        with cf.ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
-                                    initargs=(factory, q)) as pool:
-            pending = {pool.submit(_pool_task, rec, settings, crops_root): rec for rec in todo}
-            while pending:
-                finished, _ = cf.wait(pending, timeout=0.25, return_when=cf.FIRST_COMPLETED)
-                _drain(q, update)
-                for fut in finished:
-                    rec = pending.pop(fut)
-                    try:
-                        done(fut.result())
-                    except Exception as exc:  # a worker died (e.g. the model failed to load)
-                        done(Outcome(rec, error=f"{rec.path}: worker failed: {type(exc).__name__}: {exc}"))
-            _drain(q, update)
-
-
-def _drain(q, update) -> None:
-    while True:
-        try:
-            label, n = q.get_nowait()
-        except (queue_mod.Empty, EOFError, OSError):
-            return
-        update(label, n)
-
-
-def _expected_samples(rec: Recording, settings: ProcessSettings) -> int | None:
+def _expected_samples(rec: Recording, settings: RecordingSettings) -> int | None:
     from moviemotion.video import probe
 
     try:

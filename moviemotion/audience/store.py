@@ -1,16 +1,20 @@
 """Per-recording results on disk (``<output>/recordings/<label>.parquet``): resume and reuse.
 
 Each finished recording is written atomically with its resume key in the Parquet
-metadata: the analysis settings' fingerprint and the source file's size and modification
-time. A re-run with the same output folder loads a stored result when the key matches and
-redoes the recording otherwise. Labels and offsets are not part of the key: changing them
-only recomputes the timeline.
+metadata: the analysis settings' fingerprint, the source file's size and modification
+time, and a SHA-256 of its absolute path (the path itself is not stored: file names often
+name people). A re-run with the same output folder loads a stored result when the key
+matches and redoes the recording otherwise. Labels and offsets are not part of the key:
+changing them only recomputes the timeline.
 
-Stored: sample times, face boxes, track ids and emotion probabilities. No pixels.
+The table is a :class:`~moviemotion.signals.Signals` ``frames`` table whose ``time`` is the
+**recording** time (movie time = ``time + offset``). Stored: sample times, face boxes, track
+ids and emotion probabilities. No pixels.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -18,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from moviemotion.audience.manifest import Recording
-from moviemotion.audience.process import ProcessSettings, RecordingFaces
+from moviemotion.audience.recording import RecordingFaces, RecordingSettings
 from moviemotion.io import write_table
 
 RECORDINGS_DIR = "recordings"
@@ -28,24 +32,29 @@ def stored_path(out_dir: Path, rec: Recording) -> Path:
     return Path(out_dir) / RECORDINGS_DIR / f"{rec.label}.parquet"
 
 
-def _source_key(rec: Recording) -> dict:
+def source_key(rec: Recording) -> dict:
+    """What identifies the source file's content cheaply: a hash of its absolute path (never
+    the path itself), its size and its modification time."""
     st = rec.path.stat()
-    return {"source": str(rec.path.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    path_hash = hashlib.sha256(str(rec.path.resolve()).encode("utf-8", "surrogateescape")).hexdigest()
+    return {"path_sha256": path_hash[:32], "size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
-def save(out_dir: Path, rec: Recording, faces: RecordingFaces, settings: ProcessSettings) -> Path:
+def save(out_dir: Path, rec: Recording, faces: RecordingFaces, settings: RecordingSettings) -> Path:
     """Write ``faces`` for ``rec`` atomically; returns the file."""
+    sig = faces.signals()
     meta = {
+        "moviemotion": json.dumps(sig.metadata()),
         "moviemotion.fingerprint": settings.fingerprint(),
-        "moviemotion.key": json.dumps(_source_key(rec)),
+        "moviemotion.key": json.dumps(source_key(rec)),
         "moviemotion.video": json.dumps({"duration": faces.duration, "frame_fps": faces.frame_fps,
                                          "width": faces.width, "height": faces.height}),
         "moviemotion.stats": json.dumps(faces.stats),
     }
-    return write_table(faces.table, stored_path(out_dir, rec), metadata=meta)
+    return write_table(sig.table, stored_path(out_dir, rec), metadata=meta)
 
 
-def load(out_dir: Path, rec: Recording, settings: ProcessSettings) -> RecordingFaces | None:
+def load(out_dir: Path, rec: Recording, settings: RecordingSettings) -> RecordingFaces | None:
     """The stored result for ``rec`` if it exists and matches settings and source, else None."""
     path = stored_path(out_dir, rec)
     if not path.is_file():
@@ -55,7 +64,7 @@ def load(out_dir: Path, rec: Recording, settings: ProcessSettings) -> RecordingF
         meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
         if meta.get("moviemotion.fingerprint") != settings.fingerprint():
             return None
-        if json.loads(meta["moviemotion.key"]) != _source_key(rec):
+        if json.loads(meta["moviemotion.key"]) != source_key(rec):
             return None
         video = json.loads(meta["moviemotion.video"])
         stats = json.loads(meta.get("moviemotion.stats", "{}"))

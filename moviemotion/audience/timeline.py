@@ -15,7 +15,7 @@ the viewer, or the whole session when 0) the ``<emotion>_delta`` values,
 
 Per second for the audience: means over the viewers whose face was seen that second
 (``viewers``), the ``dominant`` emotion and ``agreement`` (share of those viewers whose
-own dominant emotion is the same), centred moving averages (``*_smooth``), the smoothed
+own dominant emotion is the same), centered moving averages (``*_smooth``), the smoothed
 mean rise above baseline (``*_rise``) and the share of viewers reacting with each
 emotion (``*_react``). **Peaks** are local maxima of the smoothed
 mean rise above baseline of each non-neutral emotion where at least ``peak_min_share``
@@ -35,12 +35,15 @@ import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import pyarrow as pa
 from scipy.ndimage import maximum_filter1d, uniform_filter1d
 from scipy.signal import find_peaks
 
 from moviemotion.audience.manifest import Recording
-from moviemotion.audience.process import RecordingFaces
+from moviemotion.audience.recording import RecordingFaces
 from moviemotion.emotion.labels import EMOTIONS, NEUTRAL_INDEX
+from moviemotion.errors import InputError
+from moviemotion.signals import END, TIME, Signals
 
 E = len(EMOTIONS)
 REACTIONS = (*EMOTIONS, "none")
@@ -58,18 +61,32 @@ class TimelineSettings:
     peak_min_height: float = 0.1
     peak_distance: float = 3.0
 
+    def __post_init__(self):
+        for name, lo, hi in (("calibration", 0.0, MAX_SECONDS), ("smooth", 0.0, MAX_SECONDS),
+                             ("reaction_threshold", 0.0, 1.0), ("peak_min_share", 0.0, 1.0),
+                             ("peak_min_height", 0.0, 1.0), ("peak_distance", 0.0, MAX_SECONDS)):
+            v = getattr(self, name)
+            if not (isinstance(v, int | float) and math.isfinite(v) and lo <= v <= hi):
+                raise InputError(f"--{name.replace('_', '-')} must be a number in {lo:g}..{hi:g}, got {v}")
+
     def as_dict(self) -> dict:
         return asdict(self)
 
 
+#: Longest window (s) accepted for smoothing, calibration and peak distance (one day).
+MAX_SECONDS = 86400.0
+
+
 @dataclass
 class Timeline:
-    """``viewers``: per (viewer, second) columns; ``audience``: per second; ``peaks``: rows;
-    ``summaries``: one dict per viewer (recording, baseline, coverage...)."""
+    """The job's tables as :class:`~moviemotion.signals.Signals` (time column ``time``, movie s):
+    ``audience``: one row per movie second; ``viewers``: one row per (viewer, second);
+    ``peaks``: events ``[time, end)``, one per peak; ``summaries``: one dict per viewer
+    (recording, baseline, coverage...); ``seconds``: the number of movie seconds."""
 
-    viewers: dict[str, np.ndarray]
-    audience: dict[str, np.ndarray]
-    peaks: list[dict]
+    viewers: Signals
+    audience: Signals
+    peaks: Signals
     summaries: list[dict]
     seconds: int
 
@@ -89,7 +106,7 @@ def _bin_mean(bins: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray,
 
 def _viewer_rows(rec: Recording, faces: RecordingFaces, end: float, s: TimelineSettings):
     tab = faces.table
-    t = tab["t"].to_numpy() + rec.offset
+    t = tab[TIME].to_numpy() + rec.offset
     track = tab["track"].to_numpy()
     probs = np.stack([tab[e].to_numpy(zero_copy_only=False) for e in EMOTIONS], 1).astype(np.float64)
     keep = (t >= 0) & (t < end)
@@ -133,8 +150,14 @@ def _viewer_rows(rec: Recording, faces: RecordingFaces, end: float, s: TimelineS
     return out, summaries
 
 
+def _window(seconds: float, n: int) -> int:
+    """The smoothing window in samples; any window longer than ``2 n + 1`` already covers
+    the whole timeline from every second, so it is capped there (same result, no huge filter)."""
+    return max(1, min(int(round(seconds)), 2 * n + 1))
+
+
 def _smooth(x: np.ndarray, width: int) -> np.ndarray:
-    """Centred moving average along axis 0 that skips NaNs (NaN where no data in the window)."""
+    """Centered moving average along axis 0 that skips NaNs (NaN where no data in the window)."""
     if width <= 1:
         return x.copy()
     ok = ~np.isnan(x)
@@ -166,9 +189,8 @@ def build_timeline(
                "reaction": np.zeros(0, np.int64), "intensity": np.zeros(0), "intensity_delta": np.zeros(0)}
     n = int(math.ceil(end)) if math.isfinite(end) else (int(cat["second"].max()) + 1 if len(cat["second"]) else 0)
     audience = _aggregate(cat, n, settings)
-    viewers = {k: cat[k] for k in ("viewer", "recording", "second")}
-    viewers["time"] = cat["second"].astype(np.float64)
-    viewers.update({k: cat[k] for k in ("samples", "faces", "coverage")})
+    viewers = {TIME: cat["second"].astype(np.float64)}
+    viewers.update({k: cat[k] for k in ("viewer", "recording", "samples", "faces", "coverage")})
     for i, e in enumerate(EMOTIONS):
         viewers[e] = cat["mean"][:, i]
     viewers["dominant"] = _names(cat["dominant"])
@@ -178,7 +200,33 @@ def build_timeline(
     viewers["intensity_delta"] = cat["intensity_delta"]
     viewers["reaction"] = _names(cat["reaction"])
     peaks = _peaks(audience, settings)
-    return Timeline(viewers, audience, peaks, summaries, n)
+    return Timeline(_signals("audience.viewers", "seconds", viewers),
+                    _signals("audience", "seconds", audience),
+                    _signals("audience.peaks", "events", peaks), summaries, n)
+
+
+#: Units and column groups of the audience tables (stored in the Parquet metadata).
+UNITS = {TIME: "s", END: "s", "viewers": "count", "recorded": "count", "samples": "count",
+         "faces": "count", "coverage": "share", "agreement": "share", "share": "share",
+         "intensity": "probability", "intensity_delta": "distance", "strength": "probability rise",
+         "probability": "probability",
+         **{e: "probability" for e in EMOTIONS}, **{f"{e}_smooth": "probability" for e in EMOTIONS},
+         **{f"{e}_delta": "probability difference" for e in EMOTIONS},
+         **{f"{e}_rise": "probability rise" for e in EMOTIONS},
+         **{f"{e}_react": "share" for e in EMOTIONS}}
+GROUPS = {"emotions": EMOTIONS, **{g: tuple(f"{e}_{g}" for e in EMOTIONS)
+                                    for g in ("delta", "smooth", "rise", "react")}}
+
+
+def _signals(source: str, kind: str, cols: dict[str, np.ndarray]) -> Signals:
+    """Columns -> Signals (text columns as strings, also when empty)."""
+    arrays = {k: pa.array(v.tolist(), pa.string()) if v.dtype == object else pa.array(v)
+              for k, v in cols.items()}
+    table = pa.table(arrays)
+    units = {k: u for k, u in UNITS.items() if k in arrays}
+    groups = {g: c for g, c in GROUPS.items() if set(c) <= set(arrays)}
+    return Signals.from_columns(source, kind, table, units=units, groups=groups,
+                                rate=1.0 if kind == "seconds" else None)
 
 
 def _names(idx: np.ndarray) -> np.ndarray:
@@ -207,10 +255,10 @@ def _aggregate(cat: dict, n: int, s: TimelineSettings) -> dict[str, np.ndarray]:
     agree = np.bincount(sec_p, weights=(cat["dominant"][present & inside] == dom[sec_p]).astype(float), minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
         agreement = np.where(has, agree / viewers, np.nan)
-    width = max(1, int(round(s.smooth)))
+    width = _window(s.smooth, n)
     smooth = _smooth(mean, width)
     out: dict[str, np.ndarray] = {
-        "second": np.arange(n, dtype=np.int64), "time": np.arange(n, dtype=np.float64),
+        TIME: np.arange(n, dtype=np.float64),
         "viewers": viewers.astype(np.int64), "recorded": recorded.astype(np.int64),
         "coverage": cover[:, 0],
     }
@@ -232,9 +280,11 @@ def _aggregate(cat: dict, n: int, s: TimelineSettings) -> dict[str, np.ndarray]:
     return out
 
 
-def _peaks(aud: dict[str, np.ndarray], s: TimelineSettings) -> list[dict]:
+def _peaks(aud: dict[str, np.ndarray], s: TimelineSettings) -> dict[str, np.ndarray]:
+    """Peaks as columns: ``time``/``end`` (the peak's movie second ``[s, s + 1)``), emotion,
+    strength, share, viewers, probability; sorted by time, then strength (strongest first)."""
     rows = []
-    width = max(1, int(round(s.smooth)))
+    width = _window(s.smooth, len(aud[TIME]))
     for i, e in enumerate(EMOTIONS):
         if i == NEUTRAL_INDEX:
             continue
@@ -249,12 +299,10 @@ def _peaks(aud: dict[str, np.ndarray], s: TimelineSettings) -> list[dict]:
             share = float(share_near[j])
             if share + 1e-9 < s.peak_min_share:
                 continue
-            rows.append({"second": int(j), "time": _clock(j), "emotion": e, "strength": round(float(sig[j]), 4),
+            rows.append({TIME: float(j), END: float(j + 1), "emotion": e, "strength": round(float(sig[j]), 4),
                          "share": round(share, 4), "viewers": int(aud["viewers"][j]),
                          "probability": round(float(aud[e][j]), 4)})
-    rows.sort(key=lambda r: (r["second"], -r["strength"]))
-    return rows
-
-
-def _clock(second: int) -> str:
-    return f"{second // 60:02d}:{second % 60:02d}"
+    rows.sort(key=lambda r: (r[TIME], -r["strength"]))
+    types = {TIME: np.float64, END: np.float64, "emotion": object, "strength": np.float64,
+             "share": np.float64, "viewers": np.int64, "probability": np.float64}
+    return {k: np.array([r[k] for r in rows], dtype=t) for k, t in types.items()}

@@ -1,12 +1,14 @@
-"""Input/output helpers shared by every part: atomic writes and tables."""
+"""Input/output helpers shared by every part: atomic writes, tables, a lock per output folder."""
 
 from moviemotion.io.atomic import (
     atomic_path,
     atomic_write_bytes,
     atomic_write_json,
     atomic_write_text,
-    ensure_output_dir,
+    is_temp_file,
+    remove_stale_temps,
 )
+from moviemotion.io.lock import folder_lock
 from moviemotion.io.tables import write_table
 
 __all__ = [
@@ -14,6 +16,8 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_json",
     "atomic_write_text",
-    "ensure_output_dir",
+    "folder_lock",
+    "is_temp_file",
+    "remove_stale_temps",
     "write_table",
 ]

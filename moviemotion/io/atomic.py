@@ -16,12 +16,38 @@ import contextlib
 import errno
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from moviemotion.errors import OutputError
+
+#: Temporary files are named ``.<target name>.tmp-<random><suffix>`` beside their target.
+TEMP_MARK = ".tmp-"
+_TEMP_NAME = re.compile(r"^\..+\.tmp-[A-Za-z0-9_]{6,}(\.[A-Za-z0-9]+)?$")
+
+
+def is_temp_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is named like a temporary file of :func:`atomic_path`."""
+    return bool(_TEMP_NAME.match(Path(path).name))
+
+
+def remove_stale_temps(folder: str | os.PathLike[str]) -> list[Path]:
+    """Delete the temporary files a killed writer left under ``folder`` (recursively) and
+    return them. Call it only while no other writer uses the folder (hold its
+    :func:`~moviemotion.io.lock.folder_lock`): a live writer's temporary file looks the same."""
+    folder = Path(folder)
+    removed = []
+    if not folder.is_dir():
+        return removed
+    for p in sorted(folder.rglob(".*")):
+        if is_temp_file(p) and (p.is_file() or p.is_symlink()):
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
+                removed.append(p)
+    return removed
 
 
 @contextlib.contextmanager

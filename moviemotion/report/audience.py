@@ -14,7 +14,6 @@ Example
 from __future__ import annotations
 
 import base64
-import html
 import os
 from pathlib import Path
 
@@ -22,7 +21,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from moviemotion.emotion.labels import EMOTIONS, NEUTRAL_INDEX
-from moviemotion.report.html import Section, table_html, write_html_report
+from moviemotion.report.html import Section, table_html, templates, write_html_report
+from moviemotion.signals import clock
 
 EMOTION_COLORS = {
     "angry": "#d62728", "disgust": "#8c564b", "fear": "#9467bd", "happy": "#f5b800",
@@ -38,7 +38,7 @@ def _layout(fig: go.Figure, title: str, ytitle: str, height: int = 380) -> go.Fi
     return fig
 
 
-def timeline_figure(aud: dict[str, np.ndarray]) -> go.Figure:
+def timeline_figure(aud) -> go.Figure:
     """Stacked area of the audience's smoothed mean probability of each emotion."""
     fig = go.Figure()
     x = aud["time"]
@@ -54,7 +54,7 @@ def timeline_figure(aud: dict[str, np.ndarray]) -> go.Figure:
     return fig
 
 
-def reaction_figure(aud: dict[str, np.ndarray], peaks: list[dict]) -> go.Figure:
+def reaction_figure(aud, peaks: list[dict]) -> go.Figure:
     """Mean rise above each viewer's baseline, per emotion, with the peaks marked."""
     fig = go.Figure()
     for i, e in enumerate(EMOTIONS):
@@ -64,21 +64,21 @@ def reaction_figure(aud: dict[str, np.ndarray], peaks: list[dict]) -> go.Figure:
                                  line={"color": EMOTION_COLORS[e]}))
     if peaks:
         fig.add_trace(go.Scatter(
-            x=[p["second"] for p in peaks], y=[p["strength"] for p in peaks], mode="markers+text",
+            x=[p["time"] for p in peaks], y=[p["strength"] for p in peaks], mode="markers+text",
             name="peaks", text=[p["emotion"] for p in peaks], textposition="top center",
             marker={"size": 11, "symbol": "star", "color": [EMOTION_COLORS[p["emotion"]] for p in peaks],
                     "line": {"width": 1, "color": "#222"}}))
     return _layout(fig, "Reactions: rise above each viewer's own baseline (smoothed)", "mean rise")
 
 
-def viewer_heatmap(vw: dict[str, np.ndarray], n_seconds: int) -> go.Figure:
+def viewer_heatmap(vw, n_seconds: int) -> go.Figure:
     """Per-viewer heatmap of the distance from their baseline; hover shows the reaction."""
     ids = list(dict.fromkeys(vw["viewer"].tolist()))
     row = {v: i for i, v in enumerate(ids)}
     z = np.full((len(ids), n_seconds), np.nan)
     text = np.full((len(ids), n_seconds), "", object)
     r = np.array([row[v] for v in vw["viewer"]], np.int64)
-    s = vw["second"]
+    s = vw["time"].astype(np.int64)
     ok = (s < n_seconds) & (vw["faces"] > 0)
     z[r[ok], s[ok]] = vw["intensity_delta"][ok]
     text[r[ok], s[ok]] = vw["reaction"][ok]
@@ -91,12 +91,12 @@ def viewer_heatmap(vw: dict[str, np.ndarray], n_seconds: int) -> go.Figure:
     return fig
 
 
-def coverage_figure(vw: dict[str, np.ndarray]) -> go.Figure:
+def coverage_figure(vw) -> go.Figure:
     """Share of samples with the viewer's face, per viewer and second."""
     fig = go.Figure()
     for v in dict.fromkeys(vw["viewer"].tolist()):
         m = vw["viewer"] == v
-        fig.add_trace(go.Scatter(x=vw["second"][m], y=vw["coverage"][m], name=v, mode="lines"))
+        fig.add_trace(go.Scatter(x=vw["time"][m], y=vw["coverage"][m], name=v, mode="lines"))
     _layout(fig, "Face coverage (share of samples with the face)", "coverage", 320)
     fig.update_layout(yaxis={"range": [0, 1.05]})
     return fig
@@ -131,50 +131,42 @@ def _thumbnails(movie: Path, seconds: list[int]) -> dict[int, str]:
 
 
 def _peaks_html(peaks: list[dict], thumbs: dict[int, str]) -> str:
-    if not peaks:
-        return "<p class='muted'>No moment where enough viewers reacted together.</p>"
-    rows = []
-    for p in peaks:
-        img = (f"<img src='{thumbs[p['second']]}' alt='movie at {p['time']}' width='160'>"
-               if p["second"] in thumbs else "")
-        rows.append(
-            f"<tr><td>{html.escape(p['time'])}</td><td>{p['second']}</td>"
-            f"<td><span style='color:{EMOTION_COLORS[p['emotion']]}'>&#9679;</span> {html.escape(p['emotion'])}</td>"
-            f"<td>{p['strength']:.2f}</td><td>{p['share']:.0%}</td><td>{p['viewers']}</td>"
-            f"<td>{p['probability']:.2f}</td><td>{img}</td></tr>")
-    head = "".join(f"<th>{c}</th>" for c in ("time", "second", "emotion", "strength", "viewers reacting",
-                                               "viewers present", "mean probability", "movie"))
-    return f"<table class='peaks'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    rows = [{**p, "second": int(p["time"]), "clock": clock(p["time"]), "color": EMOTION_COLORS[p["emotion"]],
+             "thumbnail": thumbs.get(int(p["time"]), "")} for p in peaks]
+    return templates().get_template("audience_peaks.html.j2").render(peaks=rows)
 
 
-def _badge(label: str, value, cls: str = "") -> str:
-    return f"<div class='badge {cls}'><b>{html.escape(str(value))}</b>{html.escape(label)}</div>"
+def _badges(items: list[tuple[str, object, str]]) -> str:
+    return templates().get_template("audience_badges.html.j2").render(
+        badges=[{"label": label, "value": value, "cls": cls} for label, value, cls in items])
 
 
 def write_audience_report(
     path: str | os.PathLike[str], timeline, run_info: dict, movie: Path | None = None
 ) -> Path:
-    """Write the audience report for a :class:`~moviemotion.audience.timeline.Timeline`."""
-    aud, vw, peaks = timeline.audience, timeline.viewers, timeline.peaks
+    """Write the audience report for a :class:`~moviemotion.audience.timeline.Timeline`
+    (its tables are :class:`~moviemotion.signals.Signals`; times are formatted here only)."""
+    aud, vw, peaks = timeline.audience, timeline.viewers, timeline.peaks.to_pylist()
     failures = run_info.get("failures") or {}
     warnings = run_info.get("warnings") or []
     cover = [s["coverage"] for s in timeline.summaries]
-    summary = "<div class='badges'>" + "".join([
-        _badge("viewers", len(timeline.summaries)),
-        _badge("recordings", len(run_info.get("recordings", []))),
-        _badge("seconds of movie", timeline.seconds),
-        _badge("peaks", len(peaks)),
-        _badge("mean face coverage", f"{np.mean(cover):.0%}" if cover else "-"),
-        _badge("failed recordings", len(failures), "fail" if failures else "pass"),
-    ]) + "</div>"
-    thumbs = _thumbnails(movie, [p["second"] for p in peaks]) if movie else {}
+    summary = _badges([
+        ("viewers", len(timeline.summaries), ""),
+        ("recordings", len(run_info.get("recordings", [])), ""),
+        ("seconds of movie", timeline.seconds, ""),
+        ("peaks", len(peaks), ""),
+        ("mean face coverage", f"{np.mean(cover):.0%}" if cover else "-", ""),
+        ("failed recordings", len(failures), "fail" if failures else "pass"),
+    ])
+    thumbs = _thumbnails(movie, [int(p["time"]) for p in peaks]) if movie else {}
     viewer_rows = [{"viewer": s["viewer"], "recording": s["recording"], "offset (s)": s["offset"],
                     "coverage": s["coverage"], "first second": s["first_second"],
                     "last second": s["last_second"],
                     "baseline": max(s["baseline"], key=s["baseline"].get)} for s in timeline.summaries]
     rec_rows = [{"recording": r["label"], "file": Path(r["path"]).name, "offset (s)": r["offset"],
                  "status": r["status"], "message": r["error"] or ""} for r in run_info.get("recordings", [])]
-    problems = "".join(f"<li>{html.escape(m)}</li>" for m in [*failures.values(), *warnings])
+    run_html = templates().get_template("audience_run.html.j2").render(
+        recordings_table=table_html(rec_rows), problems=[*failures.values(), *warnings])
     sections = [
         Section("Audience timeline", "Mean probability of each emotion across the viewers present, "
                 "smoothed; the dotted line counts the viewers whose face was seen.",
@@ -187,11 +179,11 @@ def write_audience_report(
         Section("Coverage", "How often each viewer's face was found.", figures=[coverage_figure(vw)],
                 anchor="coverage"),
         Section("Run", "Recordings, problems and settings (details in run.json).",
-                html=table_html(rec_rows) + (f"<ul class='problems'>{problems}</ul>" if problems else ""),
-                anchor="run"),
+                html=run_html, anchor="run"),
     ]
     subtitle = f"{len(timeline.summaries)} viewers, {timeline.seconds} s of movie"
-    if run_info.get("privacy", {}).get("crops_kept"):
-        subtitle += " - face crops were kept for debugging (--keep-crops)"
+    if run_info.get("privacy", {}).get("crops_in_folder"):
+        subtitle += (f" - {run_info['privacy']['crops_in_folder']} face crop images are in the output "
+                     "folder (--keep-crops, debugging only)")
     return write_html_report(path, "Audience timeline of feels", sections, subtitle=subtitle,
                              summary_html=summary)

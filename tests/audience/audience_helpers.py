@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from moviemotion.audience.process import RecordingFaces
+from moviemotion.audience.recording import RecordingFaces
 from moviemotion.emotion.labels import EMOTIONS
 
 
@@ -23,7 +23,7 @@ def fake_faces(times, probs, track=None, duration=None) -> RecordingFaces:
     face = ~np.isnan(probs[:, 0])
     track = np.where(face, 0, -1) if track is None else np.asarray(track)
     box = np.where(face[:, None], [100.0, 100.0, 120.0, 120.0], np.nan)
-    cols = {"t": times, "face": face, "track": pa.array(track, pa.int32()),
+    cols = {"time": times, "face": face, "track": pa.array(track, pa.int32()),
             "x": box[:, 0], "y": box[:, 1], "w": box[:, 2], "h": box[:, 3],
             "score": np.where(face, 10.0, np.nan), "detected": face}
     for k, e in enumerate(EMOTIONS):

@@ -27,7 +27,7 @@ def test_offset_beyond_the_movie_exits_2_and_writes_nothing(screening, tmp_path)
     assert not (tmp_path / "out").exists()
     bad = cli("audience", str(seats), "--offset", "seat01:3", "-o", str(tmp_path / "out"))
     assert bad.returncode == 2 and "LABEL=SECONDS" in bad.stderr
-    knob = cli("audience", str(seats), "--scale-factor", "0.9", "-o", str(tmp_path / "out"))
+    knob = cli("audience", str(seats), "--detector", "haar", "--scale-factor", "0.9", "-o", str(tmp_path / "out"))
     assert knob.returncode == 2 and "scale factor must be > 1" in knob.stderr
     assert not (tmp_path / "out").exists()
 

@@ -16,10 +16,11 @@ import cv2
 import numpy as np
 import pytest
 
-from moviemotion.audience import Recording, TimelineSettings, run_audience
+from moviemotion.audience import Recording, TimelineSettings
 from moviemotion.emotion.labels import EMOTIONS
 from moviemotion.errors import ModelError
 from moviemotion.faces import HaarDetector
+from moviemotion.jobs.audience import run_audience
 from moviemotion.samples import clips as synth
 
 SEGMENT = 2  # seconds per face
@@ -92,7 +93,7 @@ def test_timeline_follows_a_scripted_sequence_of_real_faces(shared_data, tmp_pat
                        timeline_settings=TimelineSettings())
     assert not res.failures and len(res.timeline.summaries) == len(SCRIPTS)
     vw = res.timeline.viewers
-    got = {(r, int(s)): d for r, s, d in zip(vw["recording"], vw["second"], vw["dominant"], strict=True)
+    got = {(r, int(s)): d for r, s, d in zip(vw["recording"], vw["time"], vw["dominant"], strict=True)
            if (r, int(s)) in truth and d}
     coverage = len(got) / len([k for k in truth if k[1] >= 0])
     vs_script = np.mean([got[k] == truth[k] for k in got])

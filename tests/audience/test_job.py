@@ -11,12 +11,14 @@ import pyarrow.parquet as pq
 import pytest
 from audience_helpers import BrightnessClassifier
 
-from moviemotion.audience import ProcessSettings, collect_recordings, run_audience
+from moviemotion.audience import RecordingSettings, collect_recordings
 from moviemotion.audience.purge import purge
-from moviemotion.samples.faces import background
 from moviemotion.emotion.labels import EMOTIONS
 from moviemotion.errors import InputError
+from moviemotion.jobs.audience import run_audience
 from moviemotion.samples import clips as synth
+from moviemotion.samples.faces import background
+from moviemotion.signals import Signals
 
 
 def run(screening, out, **kw):
@@ -34,10 +36,12 @@ def test_outputs_have_one_viewer_per_seat_and_documented_columns(screening, tmp_
     assert {"timeline.parquet", "timeline.csv", "viewers.parquet", "peaks.csv", "run.json",
             "report.html", "recordings"} <= names
     tl = pq.read_table(out / "timeline.parquet")
-    assert tl.num_rows == 8 and tl.column("second").to_pylist() == list(range(8))
+    assert tl.num_rows == 8 and tl.column("time").to_pylist() == list(range(8))
     assert {"viewers", "coverage", "dominant", "agreement", *EMOTIONS,
             *(f"{e}_smooth" for e in EMOTIONS)} <= set(tl.column_names)
     assert b"moviemotion.time_base" in tl.schema.metadata
+    sig = Signals.read(out / "timeline.parquet")
+    assert sig.kind == "seconds" and sig.units["happy"] == "probability" and sig.group("emotions") == EMOTIONS
     vw = pq.read_table(out / "viewers.parquet").to_pydict()
     assert sorted(set(vw["viewer"])) == ["seat01-v1", "seat02-v1"]
     # Seat 1 starts recording 2 s before the movie (offset -2): still covers every movie second.
@@ -47,12 +51,12 @@ def test_outputs_have_one_viewer_per_seat_and_documented_columns(screening, tmp_
     np.testing.assert_allclose(np.nansum(probs, 1), 1.0, atol=1e-4)
     info = json.loads((out / "run.json").read_text())
     assert info["movie"]["duration"] == pytest.approx(8.0, abs=0.1)
-    assert {r["status"] for r in info["recordings"]} == {"analysed"}
+    assert {r["status"] for r in info["recordings"]} == {"analyzed"}
     assert info["privacy"]["crops_kept"] is False and "numpy" in info["versions"]
     assert info["settings"]["analysis"]["fps"] == 2.0
     # Privacy: no image files anywhere in the output.
     assert not [p for p in out.rglob("*") if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".npy")]
-    assert (out / "timeline.csv").read_text().splitlines()[0].startswith('"second","time","viewers"')
+    assert (out / "timeline.csv").read_text().splitlines()[0].startswith('"time","viewers","recorded"')
 
 
 def test_rerun_resumes_finished_recordings_and_redoes_changed_settings(screening, tmp_path):
@@ -63,7 +67,7 @@ def test_rerun_resumes_finished_recordings_and_redoes_changed_settings(screening
     again = run(screening, out)
     assert all(o.reused for o in again.outcomes)
     assert [p.stat().st_mtime_ns for p in stored] == mtimes
-    finer = run(screening, out, settings=ProcessSettings(fps=3.0))
+    finer = run(screening, out, settings=RecordingSettings(fps=3.0))
     assert not any(o.reused for o in finer.outcomes)
     assert finer.outcomes[0].faces.stats["samples"] > again.outcomes[0].faces.stats["samples"]
 

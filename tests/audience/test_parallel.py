@@ -10,7 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 from audience_helpers import BrightnessClassifier
 
-from moviemotion.audience import collect_recordings, run_audience
+from moviemotion.audience import collect_recordings
+from moviemotion.jobs.audience import run_audience
 
 
 def recordings(screening):

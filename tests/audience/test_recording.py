@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from audience_helpers import BrightnessClassifier
 
-from moviemotion.audience.process import ProcessSettings, analyse_recording
-from moviemotion.samples.faces import STYLES, background, draw_face
+from moviemotion.audience.recording import RecordingSettings, analyze_recording
 from moviemotion.errors import InputError, ModelError
 from moviemotion.samples import clips as synth
+from moviemotion.samples.faces import STYLES, background, draw_face
 
 
 @pytest.fixture(scope="module")
@@ -28,10 +28,10 @@ def wide_shot(tmp_path_factory):
 
 
 def test_two_people_become_two_tracks_across_searches_and_gaps(wide_shot):
-    settings = ProcessSettings(fps=5, detect_every=4, detector_knobs={"detect_width": 400})
-    res = analyse_recording(wide_shot, BrightnessClassifier(), settings)
+    settings = RecordingSettings(fps=5, detect_every=4, detector_knobs={"detect_width": 400})
+    res = analyze_recording(wide_shot, BrightnessClassifier(), settings)
     tab = res.table.to_pydict()
-    t = np.array(tab["t"])
+    t = np.array(tab["time"])
     assert res.stats["samples"] == len(np.unique(t)) == 30
     x = np.array(tab["x"], float)
     track = np.array(tab["track"])
@@ -51,15 +51,15 @@ def test_two_people_become_two_tracks_across_searches_and_gaps(wide_shot):
 
 def test_progress_callback_and_wrong_model_classes(wide_shot):
     seen = []
-    analyse_recording(wide_shot, BrightnessClassifier(), ProcessSettings(fps=2), on_progress=seen.append)
+    analyze_recording(wide_shot, BrightnessClassifier(), RecordingSettings(fps=2), on_progress=seen.append)
     assert seen[-1] == 12 and seen == sorted(seen)
 
     class Wrong(BrightnessClassifier):
         classes = ("a", "b")
 
     with pytest.raises(ModelError, match="classes"):
-        analyse_recording(wide_shot, Wrong(), ProcessSettings())
+        analyze_recording(wide_shot, Wrong(), RecordingSettings())
     with pytest.raises(InputError):
-        ProcessSettings(fps=0)
-    assert ProcessSettings(batch=8).fingerprint() == ProcessSettings(batch=64).fingerprint()
-    assert ProcessSettings(fps=3).fingerprint() != ProcessSettings().fingerprint()
+        RecordingSettings(fps=0)
+    assert RecordingSettings(batch=8).fingerprint() == RecordingSettings(batch=64).fingerprint()
+    assert RecordingSettings(fps=3).fingerprint() != RecordingSettings().fingerprint()

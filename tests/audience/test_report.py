@@ -7,7 +7,8 @@ import re
 import pytest
 from audience_helpers import BrightnessClassifier
 
-from moviemotion.audience import collect_recordings, run_audience
+from moviemotion.audience import collect_recordings
+from moviemotion.jobs.audience import run_audience
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ def test_viewer_seconds_are_means_over_the_faces_in_each_movie_second():
     tl = build_timeline([(rec("seat01", offset=10.0), fake_faces(t, probs))], movie_duration=20.0)
     v = tl.viewers
     assert set(v["viewer"]) == {"seat01-v1"}
-    np.testing.assert_array_equal(v["second"], [10, 11, 12, 13])  # offset shifts to movie time
+    np.testing.assert_array_equal(v["time"], [10, 11, 12, 13])  # offset shifts to movie time
     np.testing.assert_allclose(v["coverage"], [1, 1, 0, 1])
     np.testing.assert_allclose(v["happy"][1], (0.9 + 0.05 / 6) / 2)
     assert list(v["dominant"]) == ["neutral", "neutral", "", "sad"]
@@ -65,7 +65,7 @@ def test_calibration_window_uses_the_first_seconds_only():
 def test_samples_outside_the_movie_are_dropped():
     t = np.arange(0, 10, 1.0)
     tl = build_timeline([(rec("a", offset=-3), fake_faces(t, [onehot("happy")] * 10))], movie_duration=5.0)
-    np.testing.assert_array_equal(tl.viewers["second"], [0, 1, 2, 3, 4])
+    np.testing.assert_array_equal(tl.viewers["time"], [0, 1, 2, 3, 4])
 
 
 def test_audience_agreement_and_a_peak_where_most_viewers_react_together():
@@ -83,8 +83,8 @@ def test_audience_agreement_and_a_peak_where_most_viewers_react_together():
     assert aud["viewers"].tolist() == [4] * 30
     assert aud["dominant"][13] == "happy" and aud["agreement"][13] == pytest.approx(0.75)
     assert aud["dominant"][5] == "neutral" and aud["agreement"][5] == 1.0
-    assert [p["emotion"] for p in tl.peaks] == ["happy"]  # the lone surprise is no audience peak
-    assert 12 <= tl.peaks[0]["second"] <= 16 and tl.peaks[0]["share"] >= 0.5
+    assert list(tl.peaks["emotion"]) == ["happy"]  # the lone surprise is no audience peak
+    assert 12 <= tl.peaks["time"][0] <= 16 and tl.peaks["share"][0] >= 0.5
     assert len(build_timeline(rows, 30.0, TimelineSettings(peak_min_share=0.2)).peaks) == 2
 
 
@@ -100,5 +100,5 @@ def test_two_people_in_one_recording_become_two_viewers():
 def test_no_faces_gives_empty_viewers():
     t = np.arange(0, 5, 1.0)
     tl = build_timeline([(rec("a"), fake_faces(t, np.full((5, 7), np.nan)))], 5.0)
-    assert tl.summaries == [] and len(tl.viewers["second"]) == 0 and tl.peaks == []
-    assert set(EMOTIONS) <= set(tl.audience)
+    assert tl.summaries == [] and len(tl.viewers) == 0 and len(tl.peaks) == 0
+    assert set(EMOTIONS) <= set(tl.audience.columns) and len(tl.audience) == 5
