@@ -45,7 +45,7 @@ def main() -> None:
     import torch
 
     from moviemotion.emotion.export import export_onnx
-    from moviemotion.emotion.models import build
+    from moviemotion.emotion.task import build
 
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,5 +1,6 @@
-"""Facial-emotion recognition: FER2013 loaders, architectures, training, evaluation,
-ONNX export, and :class:`Predictor` (onnxruntime inference of the shipped model).
+"""Facial-emotion recognition, the FER task on the learning kit (:mod:`moviemotion.learn`):
+labels, FER2013 loaders, the task, training/evaluation/export wrappers, the shipped weights
+and :class:`Predictor` (onnxruntime inference of the shipped model).
 
 Inference needs only numpy + onnxruntime; training needs the ``train`` extra (torch).
 
@@ -11,4 +12,6 @@ Inference needs only numpy + onnxruntime; training needs the ``train`` extra (to
 from moviemotion.emotion.labels import EMOTIONS, NEUTRAL_INDEX
 from moviemotion.emotion.predictor import DEFAULT_MODEL, Predictor
 
-__all__ = ["DEFAULT_MODEL", "EMOTIONS", "NEUTRAL_INDEX", "Predictor"]
+EmotionPredictor = Predictor
+
+__all__ = ["DEFAULT_MODEL", "EMOTIONS", "EmotionPredictor", "NEUTRAL_INDEX", "Predictor"]

@@ -19,6 +19,7 @@ import numpy as np
 
 from moviemotion.emotion.labels import EMOTIONS
 from moviemotion.errors import InputError
+from moviemotion.video.images import IMAGE_SUFFIXES
 
 SIZE = 48
 SPLITS = ("Training", "PublicTest", "PrivateTest")
@@ -34,7 +35,7 @@ _FOLDER_NAMES = {
     "PublicTest": ("PublicTest", "publictest", "public", "val", "valid", "validation", "test"),
     "PrivateTest": ("PrivateTest", "privatetest", "private"),
 }
-_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".pgm"}
+_IMAGE_SUFFIXES = IMAGE_SUFFIXES | {".pgm"}
 
 
 @dataclass(frozen=True)
@@ -44,13 +45,10 @@ class FaceSet:
     x: np.ndarray
     y: np.ndarray
     name: str = ""
+    whole_file: bool = False      # the source had no split column: every split is the same faces
 
     def __len__(self) -> int:
         return len(self.y)
-
-    def subset(self, keep: np.ndarray, name: str | None = None) -> FaceSet:
-        """The faces where the boolean mask (or index array) ``keep`` selects."""
-        return FaceSet(self.x[keep], self.y[keep], self.name if name is None else name)
 
     def class_counts(self) -> np.ndarray:
         return np.bincount(self.y, minlength=len(EMOTIONS))
@@ -89,50 +87,87 @@ def load_npz(path: str | Path, split: str) -> FaceSet:
             if missing:
                 raise InputError(f"{path}: missing arrays {sorted(missing)} (has {d.files})")
             keep = d["split"] == SPLITS.index(split)
-            x, y = d["x"][keep], d["y"][keep].astype(np.int64)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{path}: not a readable .npz file ({exc})") from exc
+            x, y = d["x"][keep], d["y"][keep]
+    except InputError:
+        raise
+    except Exception as exc:  # BadZipFile, EOFError, zlib errors, OSError, ValueError ...
+        raise InputError(f"{path}: not a readable .npz file ({_first_line(exc)})") from None
+    if not np.issubdtype(y.dtype, np.integer):
+        raise InputError(f"{path}: array 'y' must hold class numbers 0-6 (found {y.dtype})")
+    y = y.astype(np.int64)
     return _checked(x, y, f"{path.name}:{split}", path)
 
 
 def load_csv(path: str | Path, split: str) -> FaceSet:
     """The Kaggle ``fer2013.csv``: columns ``emotion``, ``pixels`` (2304 numbers), ``Usage``.
 
-    A CSV without a ``Usage`` column is taken as a single split (any ``split`` reads it).
+    A CSV without a ``Usage`` column is taken as a single split (any ``split`` reads it; the
+    :class:`FaceSet` says ``whole_file``). Parsed column-wise with pyarrow (no Python loop
+    per row); errors name the first bad row.
     """
+    import pyarrow as pa
     import pyarrow.csv as pacsv
 
     path = Path(path)
     split = split_name(split)
     try:
-        table = pacsv.read_csv(path)
+        table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+            column_types={"pixels": pa.string(), "Usage": pa.string()}))
     except Exception as exc:  # pyarrow raises ArrowInvalid / OSError subclasses
-        raise InputError(f"{path}: not a readable CSV file ({exc})") from exc
+        raise InputError(f"{path}: not a readable CSV file ({_first_line(exc)})") from None
     missing = {"emotion", "pixels"} - set(table.column_names)
     if missing:
         raise InputError(f"{path}: missing column(s) {sorted(missing)}; expected emotion, "
                          f"pixels and Usage (found {table.column_names})")
-    cols = table.to_pydict()
-    if "Usage" in cols:
-        rows = [i for i, u in enumerate(cols["Usage"]) if u == split]
+    whole_file = "Usage" not in table.column_names
+    if whole_file:
+        rows = np.arange(table.num_rows)
     else:
-        rows = list(range(table.num_rows))
-    pixels = [cols["pixels"][i] for i in rows]
+        usage = table["Usage"].to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(usage == split)
+    take = pa.array(rows, pa.int64())
     try:
-        y = np.asarray([cols["emotion"][i] for i in rows], dtype=np.int64)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{path}: column 'emotion' must hold class numbers 0-6") from exc
-    x = np.empty((len(rows), SIZE, SIZE), np.uint8)
-    for k, (row, s) in enumerate(zip(rows, pixels, strict=True)):
-        try:
-            values = np.array(str(s).split(), dtype=np.int64)
-        except ValueError:
-            raise InputError(f"{path}: row {row + 2}: 'pixels' is not a list of numbers") from None
-        if values.size != SIZE * SIZE or values.min() < 0 or values.max() > 255:
-            raise InputError(f"{path}: row {row + 2}: 'pixels' must hold {SIZE * SIZE} values "
-                             f"0-255 (found {values.size})")
-        x[k] = values.reshape(SIZE, SIZE)
-    return _checked(x, y, f"{path.name}:{split}", path)
+        y = np.asarray(table["emotion"].take(take).to_numpy(zero_copy_only=False), dtype=np.int64)
+    except (TypeError, ValueError):
+        raise InputError(f"{path}: column 'emotion' must hold class numbers 0-6") from None
+    x = _parse_pixels(table["pixels"].take(take), rows, path)
+    return _checked(x, y, f"{path.name}:{split}", path, whole_file=whole_file)
+
+
+def _parse_pixels(column, rows: np.ndarray, path: Path) -> np.ndarray:
+    """(N, 48, 48) uint8 from a column of space-separated numbers; InputError naming the
+    first row (1-based file line, header = line 1) whose values are not 2304 numbers 0-255."""
+    import pyarrow.compute as pc
+
+    n, want = len(rows), SIZE * SIZE
+    lists = pc.utf8_split_whitespace(column)
+    lengths = pc.fill_null(pc.list_value_length(lists), 0).to_numpy(zero_copy_only=False)
+    flat = pc.list_flatten(lists)
+    row_of = np.repeat(np.arange(n), lengths)
+    digits = pc.utf8_is_digit(flat).to_numpy(zero_copy_only=False).astype(bool)
+    short = pc.utf8_length(flat).to_numpy(zero_copy_only=False) <= 3
+    ok = digits & short
+    values = np.zeros(len(flat), np.int64)
+    try:
+        values[ok] = pc.cast(flat.filter(ok), "int64").to_numpy(zero_copy_only=False)
+    except Exception:  # unusual digit characters
+        ok[:] = False
+        digits[:] = False
+    bad_number = np.zeros(n, bool)
+    bad_number[row_of[~digits]] = True
+    bad_range = np.zeros(n, bool)
+    bad_range[row_of[(digits & ~short) | (values > 255)]] = True
+    bad_count = lengths != want
+    bad = np.flatnonzero(bad_number | bad_count | bad_range)
+    if len(bad):
+        k = bad[0]
+        if bad_number[k]:
+            raise InputError(f"{path}: row {rows[k] + 2}: 'pixels' is not a list of numbers "
+                             f"0-255")
+        raise InputError(f"{path}: row {rows[k] + 2}: 'pixels' must hold {want} values "
+                         f"0-255 (found {lengths[k]}"
+                         f"{', one above 255' if bad_range[k] else ''})")
+    return values.astype(np.uint8).reshape(n, SIZE, SIZE)
 
 
 def load_folder(root: str | Path, split: str) -> FaceSet:
@@ -166,7 +201,8 @@ def load_folder(root: str | Path, split: str) -> FaceSet:
         ys += [EMOTIONS.index(label)] * len(files)
     if not xs:
         raise InputError(f"{base}: the class folders hold no images (.png, .jpg)")
-    return _checked(np.stack(xs), np.asarray(ys, np.int64), f"{root.name}:{split}", base)
+    return _checked(np.stack(xs), np.asarray(ys, np.int64), f"{root.name}:{split}", base,
+                    whole_file=base == root)
 
 
 def _split_folder(root: Path, split: str) -> Path:
@@ -177,19 +213,30 @@ def _split_folder(root: Path, split: str) -> Path:
     if not subdirs:
         raise InputError(f"{root}: empty folder (expected {split}/<class>/*.png)")
     if subdirs & set(EMOTIONS):
-        return root              # root/<class>/* : a single split
+        return root              # root/<class>/* : a single split (FaceSet.whole_file)
     raise InputError(f"{root}: no folder for split {split} (looked for "
                      f"{', '.join(_FOLDER_NAMES[split])}; found {', '.join(sorted(subdirs))})")
 
 
-def _checked(x: np.ndarray, y: np.ndarray, name: str, path: Path) -> FaceSet:
+def _checked(x: np.ndarray, y: np.ndarray, name: str, path: Path,
+             whole_file: bool = False) -> FaceSet:
     if x.ndim != 3 or x.shape[1:] != (SIZE, SIZE):
         raise InputError(f"{path}: faces must be {SIZE}x{SIZE}, found shape {x.shape}")
     if len(y) == 0:
         raise InputError(f"{path}: no faces in split {name.rsplit(':', 1)[-1]}")
+    if len(y) != len(x):
+        raise InputError(f"{path}: {len(x)} faces but {len(y)} labels")
     if y.min() < 0 or y.max() >= len(EMOTIONS):
         raise InputError(f"{path}: class indices must be 0-{len(EMOTIONS) - 1}")
-    return FaceSet(np.ascontiguousarray(x, dtype=np.uint8), y, name)
+    if x.dtype != np.uint8:
+        if not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)):
+            raise InputError(f"{path}: pixel values must be numbers 0-255 (found {x.dtype})")
+        lo, hi = (float(x.min()), float(x.max())) if x.size else (0.0, 0.0)
+        if not (0 <= lo and hi <= 255) or (np.issubdtype(x.dtype, np.floating)
+                                           and not np.array_equal(x, np.round(x))):
+            raise InputError(f"{path}: pixel values must be whole numbers 0-255 "
+                             f"(found {lo:g} to {hi:g})")
+    return FaceSet(np.ascontiguousarray(x, dtype=np.uint8), y, name, whole_file)
 
 
 def duplicates_of(faces: FaceSet, reference: FaceSet) -> np.ndarray:
@@ -202,3 +249,8 @@ def duplicates_of(faces: FaceSet, reference: FaceSet) -> np.ndarray:
     a = np.ascontiguousarray(faces.x).reshape(len(faces), -1).view(row).ravel()
     b = np.ascontiguousarray(reference.x).reshape(len(reference), -1).view(row).ravel()
     return np.isin(a, b)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__

@@ -5,7 +5,7 @@ or a torch network via :func:`torch_predict`) on a split, both on all of it and 
 the faces that are byte-identical to a training face removed (FER2013 leaks such
 duplicates across splits). Optional test-time augmentation averages the
 probabilities of ten views: the face and its mirror, each shifted by 0 or +-2 pixels
-(centre, left, right, up, down).
+(center, left, right, up, down).
 
 >>> from moviemotion.emotion import Predictor
 >>> from moviemotion.emotion.data import load
@@ -18,64 +18,28 @@ probabilities of ten views: the face and its mirror, each shifted by 0 or +-2 pi
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from moviemotion.emotion.data import FaceSet, duplicates_of
 from moviemotion.emotion.labels import EMOTIONS
 from moviemotion.io import atomic_write_json, atomic_write_text
+from moviemotion.learn.metrics import Scores, class_scores
 
 PredictFn = Callable[[np.ndarray], np.ndarray]
 TTA_SHIFT = 2
 
-
-@dataclass(frozen=True)
-class Scores:
-    """Classification scores of one evaluation (fractions in 0-1)."""
-
-    n: int
-    accuracy: float
-    macro_f1: float
-    precision: list[float]
-    recall: list[float]
-    f1: list[float]
-    support: list[int]
-    confusion: list[list[int]]        # rows: true class, columns: predicted class
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    def table(self) -> str:
-        """A plain-text classification report."""
-        lines = [f"{'class':<10}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
-        for i, name in enumerate(EMOTIONS):
-            lines.append(f"{name:<10}{self.precision[i]:>10.3f}{self.recall[i]:>10.3f}"
-                         f"{self.f1[i]:>10.3f}{self.support[i]:>10d}")
-        lines.append(f"{'accuracy':<10}{'':>20}{self.accuracy:>10.4f}{self.n:>10d}")
-        lines.append(f"{'macro-F1':<10}{'':>20}{self.macro_f1:>10.4f}{self.n:>10d}")
-        return "\n".join(lines)
+__all__ = ["Scores", "evaluate", "predict", "scores", "torch_predict", "tta_views", "write_report"]
 
 
 def scores(probs: np.ndarray, y: np.ndarray) -> Scores:
     """Scores of class probabilities (or logits) ``probs`` (N, 7) against labels ``y``."""
-    pred = np.asarray(probs).argmax(axis=1)
-    labels = list(range(len(EMOTIONS)))
-    p, r, f, s = precision_recall_fscore_support(y, pred, labels=labels, zero_division=0)
-    return Scores(
-        n=int(len(y)),
-        accuracy=float(np.mean(pred == y)) if len(y) else float("nan"),
-        macro_f1=float(np.mean(f)),
-        precision=[float(v) for v in p], recall=[float(v) for v in r],
-        f1=[float(v) for v in f], support=[int(v) for v in s],
-        confusion=confusion_matrix(y, pred, labels=labels).tolist(),
-    )
+    return class_scores(probs, y, len(EMOTIONS))
 
 
 def tta_views(faces: np.ndarray) -> list[np.ndarray]:
-    """Ten views of each face: {as is, mirrored} x {centre, 4 shifts of 2 px (edge-padded)}."""
+    """Ten views of each face: {as is, mirrored} x {center, 4 shifts of 2 px (edge-padded)}."""
     faces = np.asarray(faces)
     k = TTA_SHIFT
     padded = np.pad(faces, ((0, 0), (k, k), (k, k)), mode="edge")
@@ -104,23 +68,18 @@ def evaluate(predict_fn: PredictFn, test: FaceSet, reference: FaceSet | None = N
     if reference is not None:
         dup = duplicates_of(test, reference)
         out["duplicates"] = int(dup.sum())
-        out["dedup"] = scores(probs[~dup], test.y[~dup])
+        if not dup.all():      # a file without splits: every face is its own duplicate
+            out["dedup"] = scores(probs[~dup], test.y[~dup])
     return out
 
 
 def torch_predict(net, device: str = "cpu", batch_size: int = 512) -> PredictFn:
     """A predict function for a torch network taking (N, 1, 48, 48) raw pixels."""
-    import torch
+    from moviemotion.emotion.task import EMOTION_TASK
+    from moviemotion.learn.train import predict_torch
 
     def fn(faces: np.ndarray) -> np.ndarray:
-        net.eval()
-        out = []
-        with torch.inference_mode():
-            for start in range(0, len(faces), batch_size):
-                xb = torch.as_tensor(np.ascontiguousarray(faces[start:start + batch_size]))
-                xb = xb.to(device, torch.float32).unsqueeze(1)
-                out.append(torch.softmax(net(xb).float(), dim=1).cpu().numpy())
-        return np.concatenate(out) if out else np.zeros((0, len(EMOTIONS)), np.float32)
+        return predict_torch(net, np.asarray(faces), EMOTION_TASK, device, batch_size)
 
     return fn
 
@@ -128,7 +87,7 @@ def torch_predict(net, device: str = "cpu", batch_size: int = 512) -> PredictFn:
 def write_report(result: dict, out_dir: str | Path, title: str = "") -> list[Path]:
     """Write ``evaluation.json``, ``classification_report.txt`` and ``confusion_matrix.png``
     (plus ``confusion_matrix_dedup.png`` when de-duplicated scores exist) into ``out_dir``."""
-    from moviemotion.emotion.plot import write_confusion_png
+    from moviemotion.learn.plot import write_confusion_png
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -140,10 +99,10 @@ def write_report(result: dict, out_dir: str | Path, title: str = "") -> list[Pat
     for key, label in (("full", "all faces"), ("dedup", "without duplicates of training faces")):
         if key in result:
             text.append(f"{result['split']} ({label}){' with TTA' if result['tta'] else ''}\n")
-            text.append(result[key].table() + "\n\n")
+            text.append(result[key].table(EMOTIONS) + "\n\n")
             name = "confusion_matrix.png" if key == "full" else "confusion_matrix_dedup.png"
             written.append(write_confusion_png(
-                out_dir / name, np.asarray(result[key].confusion),
+                out_dir / name, np.asarray(result[key].confusion), EMOTIONS,
                 f"{title} {result['split']} ({label}): acc {result[key].accuracy:.1%}".strip()))
     written.append(atomic_write_text(out_dir / "classification_report.txt", "".join(text)))
     return written

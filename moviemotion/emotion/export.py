@@ -1,81 +1,38 @@
-"""Export a trained network to a single-file ONNX model that :class:`Predictor` runs.
+"""Export an emotion network to the ONNX model :class:`Predictor` runs, and ship a run.
 
 The exported graph takes raw pixels ``faces`` (N, 48, 48) float32 0-255 and returns
-``probabilities`` (N, 7) (softmax inside); the batch axis is dynamic. The class names
-and any extra metadata are stored in the model's metadata properties.
+``probabilities`` (N, 7) (softmax inside); the batch axis is dynamic. The class names, the
+task and any extra metadata are stored in the model's metadata properties (the learning
+kit's :func:`moviemotion.learn.onnx.export_onnx` with the emotion layout).
 
->>> from moviemotion.emotion.models import build
->>> from moviemotion.emotion.export import export_onnx
+>>> from moviemotion.emotion.task import build
+>>> from moviemotion.emotion.export import export_onnx, ship
 >>> export_onnx(build("mini_xception").eval(), "mini.onnx")   # doctest: +SKIP
+>>> ship("runs/vgg32-e45", mirror=True)                         # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import json
 import os
-import warnings
 from pathlib import Path
 from typing import Any
 
-import torch
-from torch import nn
-
 from moviemotion.emotion.labels import EMOTIONS
-from moviemotion.io import atomic_path
+from moviemotion.emotion.task import EMOTION_TASK, ONNX_LAYOUT, load_checkpoint
+from moviemotion.errors import InputError
 
-OPSET = 17
 
+def export_onnx(net, path: str | os.PathLike[str], metadata: dict[str, Any] | None = None,
+                mirror: bool = False) -> Path:
+    """Write ``net`` (put in eval mode) to ``path`` as ONNX, atomically; returns the path.
 
-class InferenceModel(nn.Module):
-    """(N, 48, 48) raw pixels -> (N, 7) probabilities around a trained ``net``.
-
-    ``mirror``: average the probabilities of each face and its mirror image (one batched
-    forward pass of 2N faces): a cheap test-time augmentation baked into the graph.
+    ``mirror`` bakes mirror-image averaging into the graph: each face and its mirror image
+    are scored in one batch and the probabilities averaged.
     """
+    from moviemotion.learn.onnx import export_onnx as export
 
-    def __init__(self, net: nn.Module, mirror: bool = False):
-        super().__init__()
-        self.net = net
-        self.mirror = mirror
-
-    def forward(self, faces: torch.Tensor) -> torch.Tensor:
-        x = faces.unsqueeze(1)
-        if not self.mirror:
-            return torch.softmax(self.net(x), dim=1)
-        n = faces.shape[0]
-        probs = torch.softmax(self.net(torch.cat([x, torch.flip(x, dims=[3])], dim=0)), dim=1)
-        return 0.5 * (probs[:n] + probs[n:])
-
-
-def export_onnx(net: nn.Module, path: str | os.PathLike[str],
-                metadata: dict[str, Any] | None = None, mirror: bool = False) -> Path:
-    """Write ``net`` (in eval mode) to ``path`` as ONNX, atomically; returns the path.
-
-    ``mirror`` bakes mirror-image averaging into the graph (see :class:`InferenceModel`).
-    """
-    import onnx
-
-    path = Path(path)
-    model = InferenceModel(net, mirror=mirror).eval().cpu()
-    example = torch.zeros(2, 48, 48)
-    with atomic_path(path) as tmp:
-        with warnings.catch_warnings():   # the TorchScript exporter is "legacy" but exact
-            warnings.simplefilter("ignore", DeprecationWarning)
-            warnings.filterwarnings("ignore", message="Constant folding")
-            torch.onnx.export(model, (example,), str(tmp), input_names=["faces"],
-                              output_names=["probabilities"], opset_version=OPSET,
-                              dynamic_axes={"faces": {0: "n"}, "probabilities": {0: "n"}},
-                              dynamo=False)
-        proto = onnx.load(str(tmp))
-        meta = {"classes": json.dumps(list(EMOTIONS)), "mirror_averaged": json.dumps(mirror)}
-        meta.update({k: v if isinstance(v, str) else json.dumps(v)
-                     for k, v in (metadata or {}).items()})
-        for k, v in meta.items():
-            entry = proto.metadata_props.add()
-            entry.key, entry.value = k, v
-        onnx.checker.check_model(proto)
-        onnx.save(proto, str(tmp))
-    return path
+    return export(net, path, EMOTION_TASK, metadata=metadata, mirror=mirror, **ONNX_LAYOUT)
 
 
 def ship(run_dir: str | os.PathLike[str], dest: str | os.PathLike[str] | None = None,
@@ -83,21 +40,30 @@ def ship(run_dir: str | os.PathLike[str], dest: str | os.PathLike[str] | None = 
     """Install a finished run's ``model.onnx`` as the package's default model.
 
     Copies it to ``dest`` (default ``moviemotion/emotion/weights/default.onnx``) and writes
-    the JSON card beside it (``default.json``): classes, input spec, architecture, epochs,
-    seed, the command that trained it and its evaluation scores (plus ``extra`` fields).
+    the model card beside it (``default.json``, and ``default.md`` for the docs): classes,
+    input spec, architecture, epochs, seed, the command that trained it and its evaluation
+    scores (plus ``extra`` fields).
 
-    ``mirror``: re-export the best checkpoint with mirror-image averaging baked in (see
-    :class:`InferenceModel`) and score that exact file on the run's validation split, so
-    the card's numbers are those of the shipped model.
+    ``mirror``: re-export the best checkpoint with mirror-image averaging baked in and score
+    that exact file on the run's validation split, so the card's numbers are those of the
+    shipped model.
     """
     from moviemotion.emotion.predictor import DEFAULT_MODEL
-    from moviemotion.io import atomic_write_bytes, atomic_write_json
+    from moviemotion.io import atomic_write_bytes
+    from moviemotion.learn.card import write_card
 
     run_dir = Path(run_dir)
     dest = Path(dest) if dest is not None else DEFAULT_MODEL
-    cfg = json.loads((run_dir / "config.json").read_text())
-    evaluation = json.loads((run_dir / "evaluation.json").read_text())
-    best = torch.load(run_dir / "best.pt", map_location="cpu", weights_only=False)
+    missing = [n for n in ("config.json", "evaluation.json", "best.pt", "model.onnx")
+               if not (run_dir / n).is_file()]
+    if missing:
+        raise InputError(f"{run_dir}: not a finished training run (missing {', '.join(missing)})")
+    try:
+        cfg = json.loads((run_dir / "config.json").read_text())
+        evaluation = json.loads((run_dir / "evaluation.json").read_text())
+    except ValueError as exc:
+        raise InputError(f"{run_dir}: unreadable run files ({exc})") from None
+    _, best = load_checkpoint(run_dir / "best.pt")
     card = {
         "classes": list(EMOTIONS),
         "input": {"name": "faces", "shape": ["N", 48, 48], "dtype": "float32",
@@ -118,7 +84,7 @@ def ship(run_dir: str | os.PathLike[str], dest: str | os.PathLike[str] | None = 
         card["metrics"], onnx_file = _export_mirrored(run_dir, cfg, best["epoch"])
     card["mirror_averaged"] = mirror
     atomic_write_bytes(dest, onnx_file.read_bytes())
-    atomic_write_json(dest.with_suffix(".json"), card)
+    write_card(dest, card)
     return dest
 
 
@@ -128,7 +94,6 @@ def _export_mirrored(run_dir: Path, cfg: dict, epoch: int) -> tuple[dict, Path]:
     from moviemotion.emotion.data import load
     from moviemotion.emotion.evaluate import evaluate, write_report
     from moviemotion.emotion.predictor import Predictor
-    from moviemotion.emotion.train import load_checkpoint
 
     net, _ = load_checkpoint(run_dir / "best.pt")
     path = export_onnx(net, run_dir / "model-mirror.onnx", mirror=True, metadata={

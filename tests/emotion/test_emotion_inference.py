@@ -11,8 +11,9 @@ from emotion_synth import synthetic_faces
 
 from moviemotion.emotion import DEFAULT_MODEL, EMOTIONS, Predictor
 from moviemotion.emotion.export import export_onnx
-from moviemotion.emotion.models import ARCHITECTURES, build
+from moviemotion.emotion.task import build
 from moviemotion.errors import InputError, ModelError
+from moviemotion.learn.archs import ARCHITECTURES
 
 
 def _trained_like(name: str) -> torch.nn.Module:

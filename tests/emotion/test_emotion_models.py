@@ -6,8 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from moviemotion.emotion.models import ARCHITECTURES, build, count_parameters, get
+from moviemotion.emotion.task import build
 from moviemotion.errors import InputError
+from moviemotion.learn.archs import ARCHITECTURES, count_parameters, get
 
 
 @pytest.mark.parametrize("name", sorted(ARCHITECTURES))

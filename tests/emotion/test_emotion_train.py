@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from moviemotion.emotion.train import TrainConfig, load_checkpoint, train
-from moviemotion.errors import InputError
+from moviemotion.errors import InputError, ModelError
 
 
 def _config(data: Path, **kw) -> TrainConfig:
@@ -71,5 +71,5 @@ def test_resume_needs_a_run(tiny_npz: Path, tmp_path: Path) -> None:
 def test_bad_options(tiny_npz: Path, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="unknown augmentation"):
         train(_config(tiny_npz, augment="wild"), tmp_path / "x")
-    with pytest.raises(InputError, match="checkpoint not found"):
+    with pytest.raises(ModelError, match="checkpoint not found"):   # D9: a model file, exit 4
         load_checkpoint(tmp_path / "missing.pt")

@@ -2,15 +2,18 @@
 
 Two plain 3x3 convolutions (8 filters), four residual modules of depthwise-separable
 convolutions (16, 32, 64, 128 filters, each halving the resolution with a strided 1x1
-shortcut), a final 3x3 convolution to one map per class and global average pooling.
+shortcut), a final 3x3 convolution to one map per output and global average pooling (those
+maps are the class activation maps).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from torch import nn
 
-from moviemotion.emotion.models.common import Normalize
+from moviemotion.learn.archs.common import Net, Normalize
 
 RECIPE = {"optimizer": "adam", "lr": 1e-3, "weight_decay": 0.0, "batch_size": 32,
           "label_smoothing": 0.0, "augment": "light", "schedule": "cosine", "epochs": 100}
@@ -41,18 +44,29 @@ class XceptionModule(nn.Module):
         return self.body(x) + self.shortcut(x)
 
 
-class MiniXception(nn.Module):
-    def __init__(self, num_classes: int = 7):
+class MiniXception(Net):
+    cam_exact = True
+    HEAD = 3          # the last three layers of ``net``: conv to class maps, pooling, flatten
+
+    def __init__(self, input_shape: Sequence[int] = (1, 48, 48), num_outputs: int = 7,
+                 mean: float | Sequence[float] = 0.0, std: float | Sequence[float] = 1.0):
         super().__init__()
+        c = int(input_shape[0])
         self.net = nn.Sequential(
-            Normalize(),
-            nn.Conv2d(1, 8, 3, bias=False), nn.BatchNorm2d(8), nn.ReLU(inplace=True),
+            Normalize(mean, std),
+            nn.Conv2d(c, 8, 3, bias=False), nn.BatchNorm2d(8), nn.ReLU(inplace=True),
             nn.Conv2d(8, 8, 3, bias=False), nn.BatchNorm2d(8), nn.ReLU(inplace=True),
             XceptionModule(8, 16), XceptionModule(16, 32),
             XceptionModule(32, 64), XceptionModule(64, 128),
-            nn.Conv2d(128, num_classes, 3, padding=1),
+            nn.Conv2d(128, num_outputs, 3, padding=1),
             nn.AdaptiveAvgPool2d(1), nn.Flatten(),
         )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net[:-self.HEAD](x)
+
+    def forward_head(self, features: torch.Tensor) -> torch.Tensor:
+        return self.net[-self.HEAD:](features)
+
+    def class_maps(self, features: torch.Tensor) -> torch.Tensor:
+        return self.net[-self.HEAD](features)

@@ -1,9 +1,11 @@
-"""Batch augmentation on torch tensors (one vectorised call per batch, CPU or GPU).
+"""Batch augmentation of images on torch tensors (one vectorized call per batch, CPU or GPU).
 
-``strong``: random affine (rotation +-15 deg, scale 0.85-1.15, shift +-10%), horizontal
-flip and random erasing of one rectangle per face; ``light``: affine with half those
-ranges and flips; ``none``: identity. Inputs and outputs are raw pixels (N, 1, 48, 48)
-in 0-255.
+Policies by name: ``strong``: random affine (rotation +-15 deg, scale 0.85-1.15, shift
++-10%), horizontal flip and random erasing of one rectangle per image; ``light``: affine with
+about half those ranges and flips; ``flip``: horizontal flips only; ``none``: identity.
+Inputs and outputs are raw images (N, C, H, W) in 0-255, any channel count and size (the
+erased rectangle is filled with noise in every channel). Non-image inputs take ``none``.
+A task picks its default policy (``Task.augment``); ``--augment`` overrides it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-POLICIES = ("none", "light", "strong")
+POLICIES = ("none", "flip", "light", "strong")
 _RANGES = {  # rotation (deg), scale, shift (fraction of size), erase probability
     "light": (8.0, 0.08, 0.05, 0.0),
     "strong": (15.0, 0.15, 0.10, 0.5),
@@ -21,9 +23,12 @@ _RANGES = {  # rotation (deg), scale, shift (fraction of size), erase probabilit
 
 
 def augment(x: torch.Tensor, policy: str, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Randomly transformed copy of the batch ``x`` (N, 1, H, W) according to ``policy``."""
+    """Randomly transformed copy of the batch ``x`` (N, C, H, W) according to ``policy``."""
     if policy == "none":
         return x
+    if policy == "flip":
+        flip = torch.rand(x.shape[0], generator=generator).to(x.device) < 0.5
+        return torch.where(flip.view(-1, 1, 1, 1), torch.flip(x, dims=[3]), x)
     if policy not in _RANGES:
         raise ValueError(f"unknown augmentation {policy!r}; choose one of {POLICIES}")
     rot, scale, shift, erase_p = _RANGES[policy]
