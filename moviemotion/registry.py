@@ -125,4 +125,6 @@ def registries() -> dict[str, Registry[Any]]:
 _FILLED_BY: tuple[str, ...] = (
     "moviemotion.faces.detector",
     "moviemotion.flash.profiles",
+    "moviemotion.learn.archs",
+    "moviemotion.content.analyzers",
 )
