@@ -145,17 +145,23 @@ def align(screenplay: Screenplay, subtitles: Signals | None, duration: float,
             cues_of_line[a].append(b)
             if not sim[p] <= similarity[b]:  # NaN or better: this line is the cue's match
                 line_of_cue[b], similarity[b] = a, sim[p]
-    # Elements in reading order: (scene index, weight, anchor start, anchor end, is heading)
-    elems: list[tuple[int, float, float, float, bool]] = []
+    # Elements in reading order: (scene index, features, anchor start, anchor end, is heading)
+    # features: heading, action words, action paragraphs, unmatched words, unmatched lines
+    elems: list[tuple[int, np.ndarray, float, float, bool]] = []
     for s, scene in enumerate(screenplay.scenes):
-        elems.append((s, HEADING_WORDS, math.nan, math.nan, True))
+        elems.append((s, np.array([1.0, 0, 0, 0, 0]), math.nan, math.nan, True))
         for kind, n_words, idx in scene.items:
             if kind == "dialogue" and cues_of_line[idx]:
                 c = cues_of_line[idx]
-                elems.append((s, 0.0, float(cue_start[c].min()), float(cue_end[c].max()), False))
+                elems.append((s, np.zeros(5), float(cue_start[c].min()), float(cue_end[c].max()),
+                              False))
+            elif kind == "dialogue":
+                elems.append((s, np.array([0, 0, 0, n_words, 1.0]), math.nan, math.nan, False))
             else:
-                elems.append((s, float(max(n_words, 1)), math.nan, math.nan, False))
-    starts = _fill(elems, duration)
+                elems.append((s, np.array([0, n_words, 1.0, 0, 0]), math.nan, math.nan, False))
+    pace, pause = fit_pace(elems)
+    elems = [(s, float(f @ pace), a, b, h) for s, f, a, b, h in elems]
+    starts = _fill(elems, duration, pause)
     heads = [k for k, e in enumerate(elems) if e[4]]
     bounds = np.array([starts[k] for k in heads] + [duration])
     bounds[0] = 0.0
@@ -178,9 +184,39 @@ def align(screenplay: Screenplay, subtitles: Signals | None, duration: float,
     return Alignment(table, line_of_cue, similarity, cues_of_line)
 
 
-def _fill(elems: list[tuple[int, float, float, float, bool]], duration: float) -> list[float]:
+#: Seconds per feature when a film has too few gaps to fit its own pace (fit_pace).
+DEFAULT_PACE = np.array([1.0, 0.3, 0.0, 0.3, 0.6])
+
+
+def fit_pace(elems) -> tuple[np.ndarray, float]:
+    """The film's own pace: seconds per heading, action word, action paragraph, unmatched
+    dialogue word and unmatched line, plus a pause per gap, by non-negative least squares over
+    the gaps between consecutive anchors (inner gaps only: the film's edges hold credits)."""
+    from scipy.optimize import nnls
+
+    rows, target = [], []
+    feats = np.zeros(5)
+    prev_end = None
+    for _, f, a, b, _ in elems:
+        if math.isnan(a):
+            feats = feats + f
+            continue
+        if prev_end is not None and feats.any() and a > prev_end:
+            rows.append(np.append(feats, 1.0))
+            target.append(a - prev_end)
+        feats, prev_end = np.zeros(5), max(b, prev_end or b)
+    if len(rows) >= 12:
+        coef, _ = nnls(np.array(rows), np.array(target))
+        if coef[:5].any() and coef[0] > 0:
+            return coef[:5], float(coef[5])
+    return DEFAULT_PACE, 0.0
+
+
+def _fill(elems: list[tuple[int, float, float, float, bool]], duration: float,
+          pause: float = 0.0) -> list[float]:
     """Start time of every element: anchors keep their cue start; the free elements between
-    two anchors share the gap in proportion to their weights."""
+    two anchors share the gap in proportion to their weights (after ``pause`` s, half at each
+    end of an inner gap)."""
     starts = [math.nan] * len(elems)
     anchors = [k for k, e in enumerate(elems) if not math.isnan(e[2])]
     # sentinels: the film's start and end
@@ -198,8 +234,10 @@ def _fill(elems: list[tuple[int, float, float, float, bool]], duration: float) -
             # a heading is a cut: the boundary sits in the middle of its share
             cum = cum + np.array([weights[n] / 2 if elems[f][4] else 0.0
                                   for n, f in enumerate(free)])
+            inner = 0 <= prev_k and k < len(elems)
+            pad = pause / 2 if inner else 0.0
             for f, c in zip(free, cum, strict=True):
-                starts[f] = lo + (hi - lo) * (c / total if total > 0 else 0.5)
+                starts[f] = lo + (hi - lo) * ((c + pad) / (total + 2 * pad) if total > 0 else 0.5)
         if k < len(elems):
             starts[k] = elems[k][2]
             prev_k, prev_t = k, max(prev_t, elems[k][3])

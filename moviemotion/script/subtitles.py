@@ -65,7 +65,8 @@ def read_subtitles(path: str | Path, offset: float = 0.0, speed: float | str = 1
         raise InputError(f"{p}: cannot parse the subtitles ({str(exc).splitlines()[0]})") from None
     events = [e for e in subs if not e.is_comment and e.plaintext.strip()]
     if not events:
-        raise InputError(f"{p}: no subtitle lines found (expected SRT, WebVTT or ASS/SSA)")
+        raise InputError(f"{p}: no subtitle lines found (not a subtitle file? expected SRT, "
+                         "WebVTT or ASS/SSA)")
     start = np.array([e.start for e in events], np.float64) / 1000.0
     end = np.array([e.end for e in events], np.float64) / 1000.0
     texts = [" ".join(e.plaintext.split()) for e in events]
