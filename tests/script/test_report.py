@@ -125,3 +125,28 @@ def test_compare_two_screenings(tmp_path):
     short = write_audience(tmp_path / "short", 12, plan, viewers=3)
     assert run_cli(["compare", str(a), str(short), "-o", str(tmp_path / "x"), "-q"]) == 2
     assert not (tmp_path / "x").exists()
+
+
+def test_report_on_the_real_audience_job(tmp_path):
+    """The demo screening (2 seats, 8 s) through ``moviemotion audience``, then the report."""
+    from moviemotion.samples.screening import make_screening
+
+    scr = make_screening(tmp_path / "screening", seats=2, duration=8.0, fps=6)
+    script = write_demo_script(tmp_path / "screening", duration=8.0)
+    aud = tmp_path / "audience"
+    assert run_cli(["audience", str(tmp_path / "screening" / "seats"), "--manifest",
+                    str(scr["manifest"]), "--movie", str(scr["movie"]), "-o", str(aud)]) == 0
+    out = tmp_path / "report"
+    assert run_cli(["report", "-o", str(out), "--audience", str(aud), "-q",
+                    "--subtitles", str(script["subtitles"]),
+                    "--screenplay", str(script["screenplay"])]) == 0
+    scenes = Signals.read(out / "scenes.parquet")
+    # the screenplay has 6 scenes; the 8 s cut holds the first two (0-5, 5-8) and the rest
+    # are squeezed at the end with no dialogue to place them
+    assert scenes.column("placed_by").tolist()[:2] == ["dialogue", "dialogue"]
+    assert abs(scenes.end[0] - 5.0) <= 1.0 and scenes.end[-1] == pytest.approx(8.0)
+    assert scenes.column("confidence").tolist()[2:] == [0.0] * 4
+    lines = Signals.read(out / "lines.parquet")
+    assert len(lines) == 4 and np.all(np.asarray(lines.column("viewers")) >= 1)
+    html = (out / "screening.html").read_text()
+    assert "data:image/jpeg;base64" in html  # movie thumbnails from the audience run's movie
