@@ -124,8 +124,8 @@ def run_compare(out: str | Path, run_a: str | Path, run_b: str | Path, *,
                          "not two screenings of the same cut")
     n = int(np.ceil(max(a.duration, b.duration)))
     if scenes is not None:
-        sc = read_scenes_csv(scenes, n) if Path(scenes).suffix != ".parquet" else \
-            Signals.read(scenes, kind="events")
+        sc = Signals.read(scenes, kind="events") if Path(scenes).suffix == ".parquet" \
+            else read_scenes_csv(scenes, n)
         s_start, s_end = sc.time, sc.end
         titles = [str(x) for x in sc.column("heading")]
     else:

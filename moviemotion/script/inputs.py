@@ -60,13 +60,20 @@ def read_audience(folder: str | Path) -> AudienceRun:
     viewers = None
     if (d / "viewers.parquet").is_file():
         viewers = Signals.read(d / "viewers.parquet", source="viewers", kind="seconds")
-    run = {}
-    if (d / "run.json").is_file():
-        try:
-            run = json.loads((d / "run.json").read_text())
-        except (OSError, ValueError):
-            raise InputError(f"{d / 'run.json'}: not valid JSON") from None
+    run = _run_json(d)
     return AudienceRun(d, tl, viewers, _read_peaks(d / "peaks.csv"), run)
+
+
+def _run_json(folder: Path) -> dict:
+    """``run.json`` of an output folder ({} when absent)."""
+    p = folder / "run.json"
+    if not p.is_file():
+        return {}
+    try:
+        data = json.loads(p.read_text())
+    except (OSError, ValueError):
+        raise InputError(f"{p}: not valid JSON") from None
+    return data if isinstance(data, dict) else {}
 
 
 def _read_peaks(path: Path) -> list[dict]:
@@ -121,12 +128,7 @@ def read_movie(folder: str | Path) -> MovieRun:
     if sig is None and not cuts.size:
         raise InputError(f"{d}: not a movie analysis folder (no movie.parquet or shots.csv; "
                          "run `moviemotion movie ... -o` first)")
-    run = {}
-    if (d / "run.json").is_file():
-        try:
-            run = json.loads((d / "run.json").read_text())
-        except (OSError, ValueError):
-            raise InputError(f"{d / 'run.json'}: not valid JSON") from None
+    run = _run_json(d)
     return MovieRun(d, sig, cuts, _video_of(run), run)
 
 

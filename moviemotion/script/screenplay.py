@@ -114,19 +114,23 @@ def read_screenplay(path: str | Path) -> Screenplay:
 
 
 def read_scenes_csv(path: str | Path, movie_duration: float | None = None) -> Signals:
-    """A plain scene list ``start,end,title`` (seconds, or ``m:ss``/``h:mm:ss``) as events
-    Signals with ``time``, ``end``, ``scene`` (1-based) and ``heading``."""
+    """A plain scene list ``start,end,title`` (seconds, or ``m:ss``/``h:mm:ss``; a report's
+    ``scenes.csv`` with ``time,end,heading`` reads too) as events Signals with ``time``,
+    ``end``, ``scene`` (1-based) and ``heading``."""
     p = Path(path)
     text, _ = read_text(p, "scenes CSV")
     rows = list(csv.DictReader(io.StringIO(text)))
     need = {"start", "end"}
-    have = {(k or "").strip().lower() for k in (rows[0].keys() if rows else [])}
+    alias = {"time": "start", "heading": "title"}  # a report's own scenes.csv reads too
+    rows = [{alias.get((k or "").strip().lower(), (k or "").strip().lower()): v
+             for k, v in r.items()} for r in rows]
+    have = set(rows[0].keys()) if rows else set()
     if not rows or not need <= have:
         raise InputError(f"{p}: a scenes CSV needs the header start,end,title and one row per "
                          f"scene (found columns: {', '.join(sorted(have)) or 'none'})")
     starts, ends, titles = [], [], []
     for n, row in enumerate(rows, start=2):
-        r = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        r = {k: (v or "").strip() for k, v in row.items()}
         try:
             a, b = _seconds(r["start"]), _seconds(r["end"])
         except ValueError:

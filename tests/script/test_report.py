@@ -112,7 +112,7 @@ def test_compare_two_screenings(tmp_path):
     a = write_audience(tmp_path / "a", 30, plan, viewers=8, noise=0.05, seed=1)
     b = write_audience(tmp_path / "b", 30, plan, viewers=8, noise=0.05, seed=2, shift=1.0)
     scenes = tmp_path / "scenes.csv"
-    scenes.write_text("start,end,title\n0,10,calm\n10,20,joy\n20,30,calm again\n")
+    scenes.write_text("time,end,heading,dominant\n0,10,calm,x\n10,20,joy,y\n20,30,calm again,z\n")
     out = tmp_path / "cmp"
     assert run_cli(["compare", str(a), str(b), "-o", str(out), "--scenes", str(scenes),
                     "--boot", "300", "-q"]) == 0
