@@ -52,6 +52,7 @@ _COMMAND_MODULES = [
     "moviemotion.commands.flash",
     "moviemotion.commands.emotion",
     "moviemotion.commands.audience",
+    "moviemotion.commands.movie",
     "moviemotion.commands.script",
 ]
 

@@ -57,7 +57,49 @@ def check_architecture(name, arch):
                 assert torch.allclose(maps.mean(dim=(2, 3)), out, atol=1e-4)
 
 
+def check_movie_analyzer(name, cls):
+    """Settings recorded, unknown settings refused, and one pass over a small clip gives the
+    analyzer's own per-second table: its declared columns and units, one row per second."""
+    import json
+    import tempfile
+    import warnings
+    from pathlib import Path
+
+    import pytest
+
+    from moviemotion.content.base import MovieAnalyzer, build, is_derived, n_seconds, resolve
+    from moviemotion.errors import InputError
+    from moviemotion.samples import clips
+    from moviemotion.video.source import analyze_movie, open_source
+
+    assert issubclass(cls, MovieAnalyzer) and cls.name == name and cls.columns
+    json.dumps(cls().settings())
+    with pytest.raises(InputError, match=name):
+        cls(no_such_setting=1)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = clips.write_video(Path(tmp) / "clip.mp4", clips.render(
+            clips.scene_cuts((160, 96), [1.0, 2.0], seed=1), 25, 3.0), fps=25)
+        chosen = build(resolve([name]))
+        with warnings.catch_warnings(), open_source(path) as src:
+            warnings.simplefilter("ignore")
+            result = analyze_movie(src, [a for a in chosen if not is_derived(type(a))])
+            for a in chosen:
+                if is_derived(type(a)):
+                    parts = [s for v in result.tables.values() for s in v
+                             if s.kind == "seconds" and s.source in result.tables]
+                    seconds = parts[0].join(*parts[1:], prefix=False)
+                    result.tables[a.name] = a.derive(result.tables, seconds, result.run)
+    own = [s for s in result.tables[name] if s.kind == "seconds" and s.source == name]
+    assert len(own) == 1, f"{name}: needs exactly one per-second table named {name!r}"
+    table = own[0]
+    assert table.columns == ["time", *cls.columns], (name, table.columns)
+    assert dict(table.units) == dict(cls.columns)
+    assert len(table) == n_seconds(result.run) == 3
+    assert table.time.tolist() == [0.0, 1.0, 2.0]
+
+
 CHECKS = {
+    "movie analyzer": check_movie_analyzer,
     "architecture": check_architecture,
     "face detector": check_face_detector,
     "flash profile": check_flash_profile,
