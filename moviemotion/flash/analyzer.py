@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from moviemotion.flash.area import AreaMeter
+from moviemotion.flash.area import AreaMeter, flashing_share
 from moviemotion.flash.cells import CellGrid, cell_means, linearize, luminance_and_red
 from moviemotion.flash.incidents import IncidentBuilder
 from moviemotion.flash.iris import IrisAnalyzer
@@ -68,6 +68,7 @@ class _Channel:
         self.profile = profile
         self.meter = meter
         self.shape = grid.shape
+        self.delta = delta
         self.tracker = TransitionTracker(grid.shape, delta, darker_max, strict=strict)
         self.window = SlidingCounts(grid.shape, window=1.0)
         self.moments = SlidingMoments(window=1.0)
@@ -79,8 +80,12 @@ class _Channel:
         limit = self.profile.max_transitions
         transitions = self.tracker.update(value) != 0
         counts = self.window.push(t, transitions)
-        level, area = self.meter.measure(counts)
-        together = self.meter.field_share(transitions) if transitions.any() else 0.0
+        if not counts.any():  # nothing in the last second: no moments either
+            return 0.0, counts, self.moments.push(t, 0.0, None), 0.0, False
+        # border cells count by the share of their pixels that flash
+        weights = flashing_share(self.tracker.swing(), self.delta)
+        level, area = self.meter.measure(counts, weights)
+        together = self.meter.field_share(transitions, weights) if transitions.any() else 0.0
         big = together > self.profile.area_threshold
         n_moments = self.moments.push(t, together, np.flatnonzero(transitions) if big else None)
         if level > limit:  # per place: the flashing cells are known exactly
@@ -156,8 +161,8 @@ class FlashTracker:
         if self.pattern is not None:
             pattern_area = self.pattern.push(t, end, lin)
             self.rows["pattern_area"].append(round(pattern_area, 4))
-            if result == "pass" and self.pattern.active:
-                result = "warning"
+            if self.pattern.active and result != "fail":
+                result = self.profile.pattern_severity
 
         r = self.rows
         r["frame"].append(len(r["time"]))

@@ -9,6 +9,9 @@ Both profiles share the flash definitions of ITU-R BT.1702 / Ofcom / WCAG 2.x:
 * a sequence fails when more than 3 flashes (more than 6 transitions) happen inside a
   half-open 1-second window of presentation time over an area above ``area_threshold``.
 
+A harmful regular pattern (the optional pattern check) has the profile's
+``pattern_severity``: ``fail`` for ``broadcast``, ``warning`` for ``wcag``.
+
 They differ in what "area" means: ``broadcast`` measures the share of the whole screen;
 ``wcag`` the largest share of any 10-degree field of view, a rectangle ``field_width`` of
 the frame width wide with a 4:3 aspect (341 x 256 px on a 1024 x 768 screen).
@@ -22,7 +25,7 @@ Example
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 from moviemotion.registry import Registry
 
@@ -41,6 +44,10 @@ class Profile:
     red_delta: a red transition is a change of the red value larger than this.
     extended: apply the extended-failure rule (2-3 flashes/s for 4 of the last 5 s).
     extended_window_s, extended_seconds: that rule's 5 s window and 4 s of sustained flashing.
+    pattern_severity: severity of a harmful regular pattern found by the pattern check
+        (``--pattern``): ``"fail"`` (``broadcast``: Ofcom's guidance does not permit one,
+        static or moving, and Harding issues a failure) or ``"warning"`` (``wcag``: WCAG 2.x
+        has no pattern rule, so a pattern is a warning there).
     """
 
     name: str
@@ -53,6 +60,12 @@ class Profile:
     extended: bool = False
     extended_window_s: float = 5.0
     extended_seconds: float = 4.0
+    pattern_severity: Literal["fail", "warning"] = "fail"
+
+    def __post_init__(self) -> None:
+        if self.pattern_severity not in ("fail", "warning"):
+            raise ValueError(f"pattern_severity must be 'fail' or 'warning', "
+                             f"not {self.pattern_severity!r}")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -63,7 +76,7 @@ class Profile:
 PROFILES: Registry[Profile] = Registry("flash profile")
 PROFILES.register("broadcast", Profile("broadcast"),
                   help="ITU-R BT.1702 / Ofcom: flashing area as a share of the whole screen")
-PROFILES.register("wcag", Profile("wcag", field_width=1 / 3),
+PROFILES.register("wcag", Profile("wcag", field_width=1 / 3, pattern_severity="warning"),
                   help="WCAG 2.3.1: flashing area in any 10-degree field of view")
 PROFILES.register("iris-compat", Profile("iris-compat"),
                   help="IRIS-compatible mode: IRIS's per-frame CSV, frame by frame")

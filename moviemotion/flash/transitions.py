@@ -10,7 +10,9 @@ directions make one flash). Each cell remembers:
 
 A rise is ``value - low >= delta``; a fall is ``high - value >= delta``. With ``darker_max``
 set (luminance), the darker of the two states must be below it: ``low`` for a rise, the
-new ``value`` for a fall. Slow ramps count as one transition each way, however long.
+new ``value`` for a fall. Slow ramps count as one transition each way, however long. :meth:`TransitionTracker.swing`
+is the size of the latest change (``high - low``), which tells how much of a cell flashes
+(see area.py).
 
 Example
 -------
@@ -72,3 +74,8 @@ class TransitionTracker:
         self.low[can_fall] = value[can_fall]
         self.high[can_rise] = value[can_rise]
         return signed
+
+    def swing(self) -> np.ndarray:
+        """Each cell's current swing ``high - low``: after a transition, the size of the change
+        from the extreme before it to the extreme since (a flash's full amplitude)."""
+        return self.high - self.low

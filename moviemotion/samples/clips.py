@@ -335,3 +335,42 @@ def concat(parts: Sequence[tuple[Renderer, float]]) -> Renderer:
         return parts[i][0](t - begin)
 
     return frame
+
+
+def stripes(size: tuple[int, int], pairs: float, angle: float = 0.0, *, phase: float = 0.0,
+            light: Color = WHITE, dark: Color = BLACK) -> np.ndarray:
+    """A frame of straight light/dark stripes: ``pairs`` light-dark pairs across the frame.
+
+    ``angle``: direction (degrees) across the stripes: 0 = vertical stripes (pairs counted
+    along x), 90 = horizontal (along y), 45 = diagonal. ``phase`` 0.5 swaps light and dark.
+    """
+    w, h = size
+    theta = math.radians(angle)
+    c, s = math.cos(theta), math.sin(theta)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64) + 0.5
+    along = xx * c + yy * s
+    extent = w * abs(c) + h * abs(s)
+    lo = min(0.0, w * c) + min(0.0, h * s)  # the smallest projection of a frame corner
+    cycle = (along - lo) * pairs / extent + phase
+    img = canvas(size, dark)
+    img[(cycle - np.floor(cycle)) < 0.5] = light
+    return img
+
+
+def reversing_stripes(size: tuple[int, int], pairs: float, hz: float, angle: float = 0.0,
+                      light: Color = WHITE, dark: Color = BLACK) -> Renderer:
+    """Stripes (see :func:`stripes`) that swap light and dark ``2 * hz`` times a second."""
+    a = stripes(size, pairs, angle, light=light, dark=dark)
+    b = stripes(size, pairs, angle, phase=0.5, light=light, dark=dark)
+    return lambda t: a if (t * hz - math.floor(t * hz)) < 0.5 else b
+
+
+def flashing_box(size: tuple[int, int], hz: float, box: tuple[int, int, int, int],
+                 on: Color = WHITE, off: Color = BLACK) -> Renderer:
+    """A rectangle ``box = (x, y, w, h)`` (pixels, anywhere) flashing ``on``/``off`` at
+    ``hz`` full flashes per second over an ``off`` background."""
+    x, y, bw, bh = box
+    base = canvas(size, off)
+    lit = base.copy()
+    lit[y:y + bh, x:x + bw] = on
+    return lambda t: lit if (t * hz - math.floor(t * hz)) < 0.5 else base

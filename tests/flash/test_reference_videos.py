@@ -34,7 +34,8 @@ def test_flashing_stripes_fail_with_their_area(videos):
     r = analyze(videos / "flashStripes.mp4")
     assert r.verdict == "fail"
     (inc,) = r.incidents
-    assert inc.peak_flashes_per_second > 10 and 0.5 < inc.peak_area < 0.65
+    # 45 % of the pixels change by 0.1 or more at each flash; border cells count by their share
+    assert inc.peak_flashes_per_second > 10 and inc.peak_area == pytest.approx(0.45, abs=0.03)
     assert inc.bbox is not None and inc.bbox[2] < 640
 
 

@@ -191,7 +191,7 @@ def test_pattern_check_is_optional_and_finds_regular_stripes(tmp_path):
     size = (320, 180)
     assert check(tmp_path, stripes(size, 8), duration=1.2).verdict == "pass"
     r = check(tmp_path, stripes(size, 8), duration=1.2, pattern=True, name="p.mp4")
-    assert r.verdict == "warning" and r.exit_code == 1
+    assert r.verdict == "fail" and r.exit_code == 2  # broadcast: pattern_severity "fail"
     assert [i.type for i in r.incidents] == ["spatial_pattern"]
     assert r.incidents[0].end - r.incidents[0].start > 0.5
     # low contrast stripes, and shorter than 0.5 s, are no risk
