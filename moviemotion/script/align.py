@@ -16,8 +16,8 @@ cues may merge two lines or split one.
    lines), in ``O(K log M)`` with a Fenwick tree of prefix maxima over cue numbers.
 3. **Scene boundaries.** Every matched line is anchored to its cues' times. Between two
    anchors the unanchored elements (scene headings, action paragraphs, unmatched lines) share
-   the gap in proportion to their words (:data:`HEADING_WORDS` for a heading): a scene starts
-   where its heading falls. Before the first anchor the film's start, after the last its end,
+   the gap in proportion to their expected screen time (:data:`DEFAULT_PACE`): a scene starts
+   in the middle of its heading's share. Before the first anchor the film's start, after the last its end,
    close the fill, so the scenes tile ``[0, duration)``. When shot cuts are known (a movie
    analysis), a boundary moves to the nearest cut inside its gap.
 
@@ -40,7 +40,6 @@ from moviemotion.signals import Signals
 
 MIN_SIMILARITY = 70.0
 MIN_CONTAINMENT = 0.5
-HEADING_WORDS = 3
 
 
 @dataclass
@@ -126,6 +125,34 @@ def best_chain(i: np.ndarray, j: np.ndarray, weight: np.ndarray, n_cues: int) ->
     return np.array(chain[::-1], np.int64)
 
 
+def _contiguous(chain: np.ndarray, i: np.ndarray, j: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Keep merges and splits honest: a cue shared by several lines keeps only the run of
+    consecutive lines around its heaviest match (and a line shared by several cues the run of
+    consecutive cues), so one short cue cannot claim lines scattered over a scene."""
+    keep = np.ones(chain.size, bool)
+    for own, other in ((j, i), (i, j)):
+        groups: dict[int, list[int]] = {}
+        for n, p in enumerate(chain):
+            if keep[n]:
+                groups.setdefault(int(own[p]), []).append(n)
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            best = max(members, key=lambda n: w[chain[n]])
+            vals = {n: int(other[chain[n]]) for n in members}
+            run = {vals[best]}
+            grow = True
+            while grow:
+                grow = False
+                for n in members:
+                    if vals[n] not in run and (vals[n] - 1 in run or vals[n] + 1 in run):
+                        run.add(vals[n])
+                        grow = True
+            for n in members:
+                keep[n] = vals[n] in run
+    return chain[keep]
+
+
 def align(screenplay: Screenplay, subtitles: Signals | None, duration: float,
           cuts: np.ndarray | None = None) -> Alignment:
     """Place ``screenplay``'s scenes on ``[0, duration)`` (see the module docstring)."""
@@ -140,7 +167,7 @@ def align(screenplay: Screenplay, subtitles: Signals | None, duration: float,
         lines = [normalize(x.text) for x in screenplay.lines]
         cues = [normalize(str(t)) for t in subtitles.column("text")]
         i, j, sim, w = candidate_pairs(lines, cues)
-        for p in best_chain(i, j, w, n_cues):
+        for p in _contiguous(best_chain(i, j, w, n_cues), i, j, w):
             a, b = int(i[p]), int(j[p])
             cues_of_line[a].append(b)
             if not sim[p] <= similarity[b]:  # NaN or better: this line is the cue's match
@@ -159,9 +186,8 @@ def align(screenplay: Screenplay, subtitles: Signals | None, duration: float,
                 elems.append((s, np.array([0, 0, 0, n_words, 1.0]), math.nan, math.nan, False))
             else:
                 elems.append((s, np.array([0, n_words, 1.0, 0, 0]), math.nan, math.nan, False))
-    pace, pause = fit_pace(elems)
-    elems = [(s, float(f @ pace), a, b, h) for s, f, a, b, h in elems]
-    starts = _fill(elems, duration, pause)
+    elems = [(s, float(f @ DEFAULT_PACE), a, b, h) for s, f, a, b, h in elems]
+    starts = _fill(elems, duration)
     heads = [k for k, e in enumerate(elems) if e[4]]
     bounds = np.array([starts[k] for k in heads] + [duration])
     bounds[0] = 0.0
@@ -184,39 +210,15 @@ def align(screenplay: Screenplay, subtitles: Signals | None, duration: float,
     return Alignment(table, line_of_cue, similarity, cues_of_line)
 
 
-#: Seconds per feature when a film has too few gaps to fit its own pace (fit_pace).
+#: Seconds per heading, action word, action paragraph, unmatched dialogue word and unmatched
+#: line: the "one page, one minute" rule of thumb (~200 words a page) and speech at ~3 words
+#: a second. Only their ratios matter (they split gaps whose length the anchors fix).
 DEFAULT_PACE = np.array([1.0, 0.3, 0.0, 0.3, 0.6])
 
 
-def fit_pace(elems) -> tuple[np.ndarray, float]:
-    """The film's own pace: seconds per heading, action word, action paragraph, unmatched
-    dialogue word and unmatched line, plus a pause per gap, by non-negative least squares over
-    the gaps between consecutive anchors (inner gaps only: the film's edges hold credits)."""
-    from scipy.optimize import nnls
-
-    rows, target = [], []
-    feats = np.zeros(5)
-    prev_end = None
-    for _, f, a, b, _ in elems:
-        if math.isnan(a):
-            feats = feats + f
-            continue
-        if prev_end is not None and feats.any() and a > prev_end:
-            rows.append(np.append(feats, 1.0))
-            target.append(a - prev_end)
-        feats, prev_end = np.zeros(5), max(b, prev_end or b)
-    if len(rows) >= 12:
-        coef, _ = nnls(np.array(rows), np.array(target))
-        if coef[:5].any() and coef[0] > 0:
-            return coef[:5], float(coef[5])
-    return DEFAULT_PACE, 0.0
-
-
-def _fill(elems: list[tuple[int, float, float, float, bool]], duration: float,
-          pause: float = 0.0) -> list[float]:
+def _fill(elems: list[tuple[int, float, float, float, bool]], duration: float) -> list[float]:
     """Start time of every element: anchors keep their cue start; the free elements between
-    two anchors share the gap in proportion to their weights (after ``pause`` s, half at each
-    end of an inner gap)."""
+    two anchors share the gap in proportion to their weights."""
     starts = [math.nan] * len(elems)
     anchors = [k for k, e in enumerate(elems) if not math.isnan(e[2])]
     # sentinels: the film's start and end
@@ -234,10 +236,8 @@ def _fill(elems: list[tuple[int, float, float, float, bool]], duration: float,
             # a heading is a cut: the boundary sits in the middle of its share
             cum = cum + np.array([weights[n] / 2 if elems[f][4] else 0.0
                                   for n, f in enumerate(free)])
-            inner = 0 <= prev_k and k < len(elems)
-            pad = pause / 2 if inner else 0.0
             for f, c in zip(free, cum, strict=True):
-                starts[f] = lo + (hi - lo) * ((c + pad) / (total + 2 * pad) if total > 0 else 0.5)
+                starts[f] = lo + (hi - lo) * (c / total if total > 0 else 0.5)
         if k < len(elems):
             starts[k] = elems[k][2]
             prev_k, prev_t = k, max(prev_t, elems[k][3])
