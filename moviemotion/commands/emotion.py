@@ -1,12 +1,14 @@
-"""Emotion-model commands: ``moviemotion train emotion`` and ``moviemotion evaluate emotion``.
+"""Emotion-model commands: ``moviemotion train emotion``, ``moviemotion evaluate emotion`` and
+``moviemotion ship emotion``.
 
-``train`` and ``evaluate`` are verb groups that other parts can extend
-(``train scenes``...) through :func:`verb_group`.
+``train``, ``evaluate`` and ``ship`` are verb groups that other parts can extend
+(``train scenes``...) through :func:`verb_group`; :func:`parse_arch_args` reads ``-A KEY=VALUE``.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import shlex
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +22,7 @@ from moviemotion.progress import console
 _VERB_HELP = {
     "train": "Train a model (e.g. `moviemotion train emotion --data fer2013.csv`).",
     "evaluate": "Evaluate a model (e.g. `moviemotion evaluate emotion --data fer2013.csv`).",
+    "ship": "Install a finished run as the shipped model (e.g. `moviemotion ship emotion runs/vgg60`).",
 }
 
 
@@ -34,16 +37,21 @@ def verb_group(app: typer.Typer, verb: str) -> typer.Typer:
     return group
 
 
-def _parse_arch_args(items: list[str] | None) -> dict:
+def parse_arch_args(items: list[str] | None) -> dict:
+    """``["width=16", "depths=2,2,2,2"]`` -> ``{"width": 16, "depths": (2, 2, 2, 2)}``
+    (values read as JSON numbers/lists where they parse, else kept as text)."""
     out = {}
     for item in items or []:
         key, sep, value = item.partition("=")
-        if not sep or not key:
+        key = key.strip()
+        if not sep or not key.isidentifier():
             raise InputError(f"--arch-arg {item!r}: expected KEY=VALUE, e.g. width=32")
         try:
             parsed = json.loads(value if not value.count(",") else f"[{value}]")
         except json.JSONDecodeError:
             parsed = value
+        if isinstance(parsed, float) and not math.isfinite(parsed):
+            raise InputError(f"--arch-arg {item!r}: not a finite number")
         out[key] = tuple(parsed) if isinstance(parsed, list) else parsed
     return out
 
@@ -96,7 +104,7 @@ def train_emotion_command(
     args += ["--seed", str(seed)] + ([] if amp else ["--no-amp"]) + (["--tta"] if tta else [])
     args += ["-o", str(run_dir)] + (["--resume"] if resume else [])
     cfg = TrainConfig(
-        data=str(data), arch=arch, arch_args=_parse_arch_args(arch_arg), epochs=epochs,
+        data=str(data), arch=arch, arch_args=parse_arch_args(arch_arg), epochs=epochs,
         batch_size=batch_size, lr=lr, optimizer=optimizer, weight_decay=weight_decay,
         label_smoothing=label_smoothing, augment=augment, schedule=schedule, seed=seed,
         device=device, threads=threads, amp=amp, tta=tta, train_split=train_split,
@@ -141,41 +149,68 @@ def evaluate_emotion_command(
 
 
 def _predict_fn(model: Path | None, threads: int | None):
+    """The model's predict function; any model file problem is a ModelError (exit 4)."""
     from moviemotion.emotion import Predictor
+    from moviemotion.errors import ModelError
 
+    if threads is not None and threads < 1:
+        raise InputError(f"--threads {threads}: must be at least 1")
     if model is not None and (model.is_dir() or model.suffix == ".pt"):
+        import numpy as np
         import torch
 
         from moviemotion.emotion.evaluate import torch_predict
-        from moviemotion.emotion.train import load_checkpoint
+        from moviemotion.emotion.task import load_checkpoint
 
         if threads:
             torch.set_num_threads(threads)
+        if model.is_dir() and not (model / "best.pt").is_file():
+            raise ModelError(f"{model}: not a run folder (no best.pt checkpoint in it)")
         net, _ = load_checkpoint(model / "best.pt" if model.is_dir() else model)
-        return torch_predict(net)
+        predict = torch_predict(net)
+        if not np.isfinite(predict(np.zeros((2, 48, 48), np.uint8))).all():
+            raise ModelError(f"{model}: the model outputs NaN or infinite values "
+                             "(a diverged training?)")
+        return predict
     return Predictor(model, threads=threads).predict
 
 
 def _print_result(result: dict) -> None:
-    from rich.table import Table
-
     from moviemotion.emotion.labels import EMOTIONS
 
     for key, label in (("full", "all faces"), ("dedup", "without training duplicates")):
         if key not in result:
             continue
         s = result[key]
-        table = Table(title=f"{result['split']} ({label}, n={s.n}"
-                            f"{', TTA' if result['tta'] else ''}): accuracy {s.accuracy:.2%}, "
-                            f"macro-F1 {s.macro_f1:.3f}")
-        for col in ("class", "precision", "recall", "F1", "support"):
-            table.add_column(col, justify="left" if col == "class" else "right")
-        for i, name in enumerate(EMOTIONS):
-            table.add_row(name, f"{s.precision[i]:.3f}", f"{s.recall[i]:.3f}",
-                          f"{s.f1[i]:.3f}", str(s.support[i]))
-        console.print(table)
+        console.print(f"[bold]{result['split']} ({label}, n={s.n}"
+                      f"{', TTA' if result['tta'] else ''})[/]: accuracy {s.accuracy:.2%}, "
+                      f"macro-F1 {s.macro_f1:.3f}", highlight=False)
+        console.print(s.table(EMOTIONS), markup=False, highlight=False)
+
+
+def ship_emotion_command(
+    run_dir: Annotated[Path, typer.Argument(help="A finished run folder (from `train emotion`).")],
+    mirror: Annotated[bool, typer.Option(
+        help="Re-export the best checkpoint mirror-averaged and score that exact file.")] = False,
+    dest: Annotated[Path | None, typer.Option(
+        help="Where to install (default: the package's emotion/weights/default.onnx).")] = None,
+) -> None:
+    """Install a finished run's model as the shipped emotion model, with its model card
+    (``default.json`` and ``default.md`` beside it: command, data, seed, scores).
+
+    Example: `moviemotion ship emotion runs/vgg32-e45 --mirror`
+    """
+    from moviemotion.emotion.export import ship
+
+    path = ship(run_dir, dest, mirror=mirror)
+    card = json.loads(path.with_suffix(".json").read_text())
+    full = card["metrics"].get("full", {})
+    console.print(f"shipped {run_dir} as {path} ({card['val_split']} accuracy "
+                  f"{full.get('accuracy', float('nan')):.2%}, mirror-averaged: {mirror})",
+                  highlight=False)
 
 
 def register(app: typer.Typer) -> None:
     verb_group(app, "train").command("emotion")(train_emotion_command)
     verb_group(app, "evaluate").command("emotion")(evaluate_emotion_command)
+    verb_group(app, "ship").command("emotion")(ship_emotion_command)

@@ -82,7 +82,7 @@ def load_npz(path: str | Path, split: str) -> FaceSet:
     path = Path(path)
     split = split_name(split)
     try:
-        with np.load(path, allow_pickle=False) as d:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as d:
             missing = {"x", "y", "split"} - set(d.files)
             if missing:
                 raise InputError(f"{path}: missing arrays {sorted(missing)} (has {d.files})")

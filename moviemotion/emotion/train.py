@@ -51,13 +51,14 @@ def train(config: TrainConfig, run_dir: str | Path, resume: bool = False,
     epoch in ``last.pt``. Every option is checked before any work.
     """
     run_dir = Path(run_dir)
-    cfg = kit.prepare(EMOTION_TASK, config, run_dir, resume)
+    cfg = kit.prepare(EMOTION_TASK, config, run_dir, resume, write=False)
     train_set = load(cfg.data, cfg.train_split)
     val_set = load(cfg.data, cfg.val_split)
     if train_set.whole_file or val_set.whole_file:
         raise InputError(f"{cfg.data}: holds one split only (no Usage column / no split "
                          f"folders), so {cfg.val_split} would be the training faces; add a "
                          "Usage column (Training, PublicTest) or train/ and test/ folders")
+    kit.write_config(EMOTION_TASK, cfg, run_dir)
     console.print(f"[bold]{cfg.arch}[/] on {len(train_set)} {cfg.train_split} faces, "
                   f"validating on {len(val_set)} {cfg.val_split}; run folder {run_dir}")
     dup = duplicates_of(val_set, train_set)

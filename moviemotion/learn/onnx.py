@@ -178,9 +178,13 @@ class Predictor:
         return self.classes
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """Outputs (N, K) float32 for ``x`` (N, *input_shape), any number type, in batches."""
+        """Outputs (N, K) float32 for ``x`` (N, *input_shape), any number type, in batches
+        (one-channel image models also take (N, H, W))."""
         x = np.asarray(x)
-        if self.input_shape is not None and tuple(x.shape[1:]) != self.input_shape:
+        shape = self.input_shape
+        if shape is not None and len(shape) == 3 and shape[0] == 1 and x.shape[1:] == shape[1:]:
+            x = x[:, None]                     # (N, H, W) for a one-channel image model
+        if shape is not None and tuple(x.shape[1:]) != shape:
             raise InputError(f"{self.path.name}: inputs must have shape (N, "
                              f"{', '.join(map(str, self.input_shape))}), got {x.shape}")
         n, k = len(x), len(self.classes)
@@ -204,7 +208,7 @@ class Predictor:
         import cv2
 
         shape = self.input_shape
-        if shape is None or len(shape) not in (2, 3):
+        if shape is None or len(shape) not in (2, 3) or (self.task and not self.task.is_image):
             raise InputError(f"{self.path.name}: not an image model (input {shape})")
         chw = len(shape) == 3
         c, h, w = (shape if chw else (1, *shape))

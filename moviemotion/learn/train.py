@@ -81,6 +81,9 @@ class TrainConfig:
         """A copy with the recipe's (and the task's) values filled in and every option checked
         (one-line :class:`InputError` before any work)."""
         arch = archs.get(self.arch)
+        if task is not None and arch.inputs == "image" and not task.is_image:
+            raise InputError(f"architecture {self.arch!r} takes images (C, H, W); task "
+                             f"{task.name!r} has input shape {task.input_shape}")
         values = asdict(self)
         if values.get("augment") is None and task is not None and task.augment is not None:
             values["augment"] = task.augment
@@ -252,10 +255,11 @@ def validation_loss(task: Task, out: np.ndarray, y: np.ndarray) -> float:
 
 # ---- the run ----------------------------------------------------------------------------------
 
-def prepare(task: Task, config: TrainConfig, run_dir: str | Path, resume: bool = False) -> TrainConfig:
+def prepare(task: Task, config: TrainConfig, run_dir: str | Path, resume: bool = False,
+            write: bool = True) -> TrainConfig:
     """Check everything before any work: the run folder, every option, the network (built
-    once, and one forward pass on zeros); write ``config.json``. Returns the resolved config
-    (with ``resume``: the stored one, ``config.epochs`` may extend it)."""
+    once, and one forward pass on zeros); with ``write``, :func:`write_config`. Returns the
+    resolved config (with ``resume``: the stored one, ``config.epochs`` may extend it)."""
     run_dir = Path(run_dir)
     if resume:
         config = _resume_config(run_dir, config)
@@ -273,9 +277,16 @@ def prepare(task: Task, config: TrainConfig, run_dir: str | Path, resume: bool =
     if tuple(out.shape) != (2, task.num_outputs):
         raise InputError(f"architecture {cfg.arch!r} gives outputs {tuple(out.shape)[1:]}, "
                          f"task {task.name!r} needs ({task.num_outputs},)")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(run_dir / "config.json", _config_record(cfg, task, run_dir))
+    if write:
+        write_config(task, cfg, run_dir)
     return cfg
+
+
+def write_config(task: Task, cfg: TrainConfig, run_dir: str | Path) -> Path:
+    """``run_dir/config.json``: the resolved config, the task and the ``resume_command``."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return atomic_write_json(run_dir / "config.json", _config_record(cfg, task, run_dir))
 
 
 def _config_record(cfg: TrainConfig, task: Task, run_dir: Path) -> dict[str, Any]:
