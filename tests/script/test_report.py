@@ -150,3 +150,51 @@ def test_report_on_the_real_audience_job(tmp_path):
     assert len(lines) == 4 and np.all(np.asarray(lines.column("viewers")) >= 1)
     html = (out / "screening.html").read_text()
     assert "data:image/jpeg;base64" in html  # movie thumbnails from the audience run's movie
+
+
+def test_report_with_movie_analysis_and_flash_check(tmp_path, audience_dir, demo_script):
+    import json
+
+    import pyarrow as pa
+
+    from moviemotion.io import write_table
+    from moviemotion.script.arc import valence_arousal
+    from moviemotion.script.inputs import read_audience
+
+    aud = read_audience(audience_dir)
+    _, arousal = valence_arousal(aud.probabilities())
+    movie = tmp_path / "movie"
+    movie.mkdir()
+    t = np.arange(24, dtype=np.float64)
+    write_table(pa.table({"time": t, "content_arousal": arousal, "motion": np.cos(t),
+                          "scene_top1": ["kitchen"] * 5 + ["garden"] * 19}), movie / "movie.parquet")
+    cuts = np.array([0.0, 5.0, 9.0, 12.0, 15.0, 19.0])
+    write_table(pa.table({"time": cuts, "end": np.append(cuts[1:], 24.0)}), movie / "shots.csv")
+    flash = tmp_path / "clip.flash-broadcast.json"
+    flash.write_text(json.dumps({"verdict": "fail", "profile": "broadcast", "incidents": [
+        {"start": 3.0, "end": 4.5, "kind": "general"}]}))
+    out = tmp_path / "report"
+    assert run_cli(["report", "-o", str(out), "--audience", str(audience_dir), "-q",
+                    "--movie", str(movie), "--flashes", str(flash),
+                    "--subtitles", str(demo_script["subtitles"]),
+                    "--screenplay", str(demo_script["screenplay"])]) == 0
+    scenes = Signals.read(out / "scenes.parquet")
+    assert np.allclose(scenes.time, cuts)  # boundaries snapped onto the shot cuts
+    assert scenes.column("movie_scene_top1").tolist()[:2] == ["kitchen", "garden"]
+    assert scenes.column("movie_cuts").tolist() == [0] * 6
+    lines = Signals.read(out / "lines.parquet")
+    assert "movie_motion" in lines.columns and "movie_content_arousal" in lines.columns
+    summary = json.loads((out / "summary.json").read_text())
+    top = summary["coupling"][0]
+    assert top["signal"] == "content_arousal" and top["r"] > 0.8  # follows the room exactly
+    assert summary["flashes"] == {"verdict": "fail", "incidents": 1}
+    html = (out / "screening.html").read_text()
+    assert html.count("Plotly.newPlot") == 5 and "Flash check" in html
+
+
+def test_report_from_the_audience_alone(tmp_path, audience_dir):
+    out = tmp_path / "report"
+    assert run_cli(["report", "-o", str(out), "--audience", str(audience_dir), "-q"]) == 0
+    scenes = Signals.read(out / "scenes.parquet")
+    assert scenes.column("placed_by").tolist() == ["window"] and scenes.end[0] == 24.0
+    assert not (out / "lines.csv").exists() and (out / "arc.csv").is_file()
