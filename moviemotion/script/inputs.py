@@ -135,8 +135,8 @@ def read_movie(folder: str | Path) -> MovieRun:
 def _video_of(run: dict) -> Path | None:
     for key in ("movie", "video", "source", "input", "path"):
         v = run.get(key)
-        if isinstance(v, dict):
-            v = v.get("path")
+        if isinstance(v, dict):  # {"path": ...} or {"movie": ...}
+            v = v.get("path") or v.get("movie")
         if isinstance(v, str) and Path(v).is_file():
             return Path(v)
     return None
