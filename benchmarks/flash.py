@@ -6,7 +6,7 @@ Generates a 1080p25 H.264 clip (moving shapes over a moving texture, with a flas
 ~7 Mbit/s, so decoding is real work) in a temporary folder, then prints frames/s (wall
 clock) and CPU ms/frame (all threads), medians of ``--repeat`` interleaved rounds, of:
 
-- ``decode (luma only)``: the reader's fastest path, the Y' plane without colour conversion;
+- ``decode (luma only)``: the reader's fastest path, the Y' plane without color conversion;
 - ``analyzer broadcast``: ``moviemotion.flash.analyze(clip, "broadcast")``, everything
   from decoding to the verdict;
 
@@ -14,7 +14,7 @@ and their ratio, by wall clock and by CPU time (target: analyzer >= 0.6 x luma-o
 at 1080p on 2 cores, about 10 ms CPU per frame or less).
 ``--variants`` adds the alternatives weighed in docs/flash.md: finer analysis rasters
 (``oversample`` 8: 960 x 544; ``None`` / CLI ``--exact``: the full 1920 x 1080, every
-pixel linearised before averaging) and the analyzer with the pattern check (960 x 544
+pixel linearized before averaging) and the analyzer with the pattern check (960 x 544
 raster + FFTs).
 """
 

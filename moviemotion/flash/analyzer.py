@@ -109,7 +109,7 @@ class FlashTracker:
     ``pattern``: also run the spatial-pattern check (see pattern.py).
     ``oversample``: analysis-raster pixels per cell side (4: 480 x 272 at 1080p; larger is
         closer to exact linear averaging and slower, see docs/flash.md; ``None``: the full
-        frame, every pixel linearised before averaging). The pattern check needs >= 8.
+        frame, every pixel linearized before averaging). The pattern check needs >= 8.
     """
 
     def __init__(self, width: int, height: int, profile: Profile, *, pattern: bool = False,
@@ -136,7 +136,7 @@ class FlashTracker:
         self._dt = 1.0 / nominal_fps if nominal_fps > 0 else 0.04
 
     def push(self, t: float, rgb: np.ndarray) -> None:
-        """Analyse the frame shown from presentation time ``t`` (seconds)."""
+        """Analyze the frame shown from presentation time ``t`` (seconds)."""
         if self._prev_t is not None:
             if t <= self._prev_t:
                 return  # duplicate or out-of-order timestamp: nothing new on screen
@@ -267,11 +267,12 @@ class FlashAnalyzer:
         return [result.frame_signals(), result.incident_signals()]
 
 
-def make_analyzer(profile: str = "broadcast", *, pattern: bool = False,
+def make_analyzer(profile: str | Profile = "broadcast", *, pattern: bool = False,
                   extended: bool | None = None, cell_px: int | None = None,
                   oversample: int | None = 4) -> FlashAnalyzer | IrisAnalyzer:
-    """The decode-pass analyzer of ``profile`` (``iris-compat``: :class:`IrisAnalyzer`)."""
-    if profile == "iris-compat":
+    """The decode-pass analyzer of ``profile`` (a name, or a :class:`Profile` with changed
+    settings; ``iris-compat``: :class:`IrisAnalyzer`)."""
+    if (profile.name if isinstance(profile, Profile) else profile) == "iris-compat":
         return IrisAnalyzer()
     return FlashAnalyzer(profile, pattern=pattern, extended=extended, cell_px=cell_px,
                          oversample=oversample)
@@ -297,13 +298,14 @@ def analyze_frames(frames: Iterable[tuple[float, np.ndarray]], width: int, heigh
     return tracker.finish(path)
 
 
-def analyze(source_path: str | os.PathLike[str], profile: str = "broadcast", *,
+def analyze(source_path: str | os.PathLike[str], profile: str | Profile = "broadcast", *,
             pattern: bool = False, extended: bool | None = None, cell_px: int | None = None,
             oversample: int | None = 4, progress: bool = False) -> FlashResult:
     """Check a video file (or image folder) for photosensitivity hazards, in one decode pass
     (:func:`~moviemotion.video.source.analyze_movie` with :func:`make_analyzer`'s analyzer).
 
-    ``profile``: ``broadcast``, ``wcag`` or ``iris-compat`` (:class:`IrisAnalyzer`).
+    ``profile``: ``broadcast``, ``wcag`` or ``iris-compat`` (:class:`IrisAnalyzer`), or a
+    :class:`Profile` (e.g. ``get_profile("broadcast", pattern_severity="warning")``).
     ``extended``: turn the extended-failure rule on/off (default: the profile's).
     ``pattern``: also run the spatial-pattern check. ``cell_px``, ``oversample``: override
     the cell size and the analysis raster (see :class:`FlashTracker`).

@@ -39,9 +39,9 @@ def flashing_share(swing: np.ndarray, delta: float) -> np.ndarray:
 
     A cell partly covered by a flashing region changes by its covered share of the flash
     (linear light averages exactly), so its share is its swing over the swing of the fully
-    covered cells next to it (the largest swing among its 8 neighbours). This only applies
-    at a region's border, i.e. where a neighbour does not flash (swing below ``delta``);
-    inside a region, where neighbours flash with other amplitudes, every cell counts whole.
+    covered cells next to it (the largest swing among its 8 neighbors). This only applies
+    at a region's border, i.e. where a neighbor does not flash (swing below ``delta``);
+    inside a region, where neighbors flash with other amplitudes, every cell counts whole.
     A region narrower than a cell counts whole too (the safe side).
 
     >>> swing = np.array([[0.0, 0.4, 1.0, 1.0, 1.0]], np.float32)
@@ -49,14 +49,14 @@ def flashing_share(swing: np.ndarray, delta: float) -> np.ndarray:
     [[0.0, 0.4, 1.0, 1.0, 1.0]]
     """
     swing = np.ascontiguousarray(swing, dtype=np.float32)
-    ref = cv2.dilate(swing, _NEIGHBOURS)  # largest swing around (the border is ignored)
-    low = cv2.erode(swing, _NEIGHBOURS)   # smallest swing around
+    ref = cv2.dilate(swing, _NEIGHBORS)  # largest swing around (the border is ignored)
+    low = cv2.erode(swing, _NEIGHBORS)   # smallest swing around
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(low < delta, swing / ref, np.float32(1))
     return np.clip(np.nan_to_num(share, nan=0.0), 0.0, 1.0).astype(np.float32, copy=False)
 
 
-_NEIGHBOURS = np.ones((3, 3), np.uint8)
+_NEIGHBORS = np.ones((3, 3), np.uint8)
 
 
 class AreaMeter:

@@ -71,7 +71,7 @@ class CellGrid:
     @property
     def raster_size(self) -> tuple[int, int]:
         """The analysis raster ``(width, height)`` (display orientation), never above the frame;
-        ``oversample=None`` means the frame itself (every pixel linearised)."""
+        ``oversample=None`` means the frame itself (every pixel linearized)."""
         if self.oversample is None:
             return self.width, self.height
         return (min(self.width, self.cols * self.oversample),
@@ -105,7 +105,7 @@ def linearize(rgb: np.ndarray) -> np.ndarray:
 
 def cell_means(lin: np.ndarray, grid: CellGrid) -> np.ndarray:
     """Mean linear ``(R, G, B)`` per cell, ``(rows, cols, 3)`` float32, of a linear RGB frame
-    (any size: it is area-averaged onto the grid, i.e. averaged *after* linearising)."""
+    (any size: it is area-averaged onto the grid, i.e. averaged *after* linearizing)."""
     if lin.shape[:2] == grid.shape:
         return lin
     return cv2.resize(lin, (grid.cols, grid.rows), interpolation=cv2.INTER_AREA)

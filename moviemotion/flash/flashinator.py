@@ -2,7 +2,7 @@
 
 For frames ``(F, H, W, 3)``:
 
-1. grey = mean of the three channels, per pixel;
+1. gray = mean of the three channels, per pixel;
 2. luminance ``f(x) = 4 * (0.2 * x + 1) ** 2.2``;
 3. deltas between consecutive frames, per pixel: ``f(frame[i + 1]) - f(frame[i])``;
 4. per delta-frame: the mean of the 5 largest positive changes and the mean of the 5 largest
@@ -31,7 +31,7 @@ TOP_K = 5
 
 
 def flashinator_luminance(x: np.ndarray) -> np.ndarray:
-    """The original luminance curve ``4 * (0.2 x + 1) ** 2.2`` (x = channel-mean grey level)."""
+    """The original luminance curve ``4 * (0.2 x + 1) ** 2.2`` (x = channel-mean gray level)."""
     return 4.0 * (0.2 * np.asarray(x, dtype=np.float64) + 1.0) ** 2.2
 
 

@@ -8,7 +8,7 @@ values: an 8-bit sRGB code ``c`` is first decoded with the sRGB transfer functio
 
 and the relative luminance of a pixel is ``L = 0.2126 R + 0.7152 G + 0.0722 B`` on the
 linear values (0 = black, 1 = white). Averages over an area must be taken *after*
-linearising (mean of linear values, not linear value of the mean code).
+linearizing (mean of linear values, not linear value of the mean code).
 
 Limited-range ("TV", 16-235) video must be expanded to full range before the lookup; the
 video reader's :data:`~moviemotion.video.reader.LIMITED_TO_FULL_LUMA` does that for 8-bit
@@ -79,7 +79,7 @@ def relative_luminance(rgb: np.ndarray, dtype: type = np.float32) -> np.ndarray:
 
 
 def luma_to_linear(y: np.ndarray, limited_range: bool = False, dtype: type = np.float32) -> np.ndarray:
-    """Approximate linear luminance from 8-bit luma codes Y' (exact for grey pixels).
+    """Approximate linear luminance from 8-bit luma codes Y' (exact for gray pixels).
 
     ``limited_range``: the codes are 16-235 (TV range) and are expanded first.
     """

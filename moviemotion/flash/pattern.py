@@ -117,7 +117,9 @@ class PatternDetector:
         windows = np.lib.stride_tricks.sliding_window_view(img, (n, n))
         by, bx = scale.ys.size, scale.xs.size
         grid = windows[scale.ys[:, None], scale.xs[None, :]].reshape(by, bx, n * n)
-        lo, hi = np.percentile(grid, [10, 90], axis=2)
+        # contrast from every other pixel of every other row (a period is >= 4 pixels here)
+        lo, hi = np.percentile(grid.reshape(by, bx, n, n)[..., ::2, ::2].reshape(by, bx, -1),
+                               [10, 90], axis=2)
         contrast = (hi - lo >= self.profile.luminance_delta) & (lo < self.profile.darker_max)
         if not contrast.any():
             return None
@@ -133,8 +135,8 @@ class PatternDetector:
         total = n * n * np.einsum("kij,kij->k", ac, ac, dtype=np.float64) + 1e-12
         peak = flat.argmax(axis=1)
         ky, kx = np.unravel_index(peak, (n, m))
-        # energy at the peak and its immediate neighbours (a stripe's energy leaks a little),
-        # and the energy-weighted frequency there; a neighbour left of the kx = 0 column is
+        # energy at the peak and its immediate neighbors (a stripe's energy leaks a little),
+        # and the energy-weighted frequency there; a neighbor left of the kx = 0 column is
         # its mirror image (-ky, -kx) in the half spectrum of a real block
         sky = np.where(ky > n // 2, ky - n, ky)  # signed vertical frequency
         near = np.zeros(k)

@@ -71,7 +71,7 @@ class Profile:
         return asdict(self)
 
 
-#: Every profile the CLI accepts. ``iris-compat`` is analysed by moviemotion.flash.iris
+#: Every profile the CLI accepts. ``iris-compat`` is analyzed by moviemotion.flash.iris
 #: (its entry carries the shared flash definitions; IRIS's own constants live in iris_rules).
 PROFILES: Registry[Profile] = Registry("flash profile")
 PROFILES.register("broadcast", Profile("broadcast"),

@@ -72,7 +72,7 @@ class Incident:
 class FlashResult:
     """The outcome of checking one video under one profile.
 
-    frames: per-frame columns (name -> list/array), one row per analysed frame; the columns
+    frames: per-frame columns (name -> list/array), one row per analyzed frame; the columns
         depend on the profile and are documented in docs/flash.md.
     complete: False when the video could not be read to its end (see ``incomplete_reason``).
     """

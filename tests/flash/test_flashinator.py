@@ -9,8 +9,8 @@ from moviemotion.flash import video_flashinator
 from moviemotion.flash.flashinator import flashinator_luminance
 
 
-def grey_for_luminance(lum: np.ndarray) -> np.ndarray:
-    """Invert f(x) = 4 (0.2 x + 1)^2.2: the grey level whose seed luminance is ``lum``."""
+def gray_for_luminance(lum: np.ndarray) -> np.ndarray:
+    """Invert f(x) = 4 (0.2 x + 1)^2.2: the gray level whose seed luminance is ``lum``."""
     return 5.0 * ((np.asarray(lum, dtype=np.float64) / 4.0) ** (1 / 2.2) - 1.0)
 
 
@@ -18,8 +18,8 @@ def frames_with_changes(changes: list[float], base: float = 40.0) -> np.ndarray:
     """Two frames whose per-pixel flashinator-luminance changes are exactly ``changes``."""
     before = np.full(len(changes), base)
     after = before + np.asarray(changes, dtype=np.float64)
-    grey = grey_for_luminance(np.stack([before, after]))  # (2, n)
-    return np.repeat(grey[:, None, :, None], 3, axis=3)  # (2, 1, n, 3)
+    gray = gray_for_luminance(np.stack([before, after]))  # (2, n)
+    return np.repeat(gray[:, None, :, None], 3, axis=3)  # (2, 1, n, 3)
 
 
 # Worked example 1: the 5 largest rises are 20, 16, 12, 8, 4 -> mean 12; the falls

@@ -37,7 +37,7 @@ def cut_at(path, seconds, out):
 
 @pytest.fixture(scope="module")
 def late_flash(tmp_path_factory):
-    """4 s grey, then 6 s of 5 Hz full-screen flashing; and the same file cut at 3.9 s."""
+    """4 s gray, then 6 s of 5 Hz full-screen flashing; and the same file cut at 3.9 s."""
     d = tmp_path_factory.mktemp("late")
     r = synth.concat([(synth.solid(SIZE, (128, 128, 128)), 4.0),
                       (synth.flashing(SIZE, 5.0, area=1.0), 6.0)])
@@ -178,6 +178,8 @@ def test_static_pattern_severity_is_a_profile_setting(tmp_path):
     assert broadcast.settings["pattern_severity"] == "fail"
     wcag = analyze(path, "wcag", pattern=True)
     assert wcag.verdict == "warning" and wcag.incidents[0].severity == "warning"
+    relaxed = analyze(path, get_profile("broadcast", pattern_severity="warning"), pattern=True)
+    assert relaxed.verdict == "warning" and relaxed.profile == "broadcast"
     with pytest.raises(ValueError, match="pattern_severity"):
         get_profile("broadcast", pattern_severity="maybe")
 

@@ -143,7 +143,7 @@ def test_2hz_warns_then_fails_as_extended_flashing(tmp_path):
 
 
 def test_saturated_red_flash_fails_on_red_only(tmp_path):
-    """Red <-> equal-luminance grey: no luminance transition, a red flash failure."""
+    """Red <-> equal-luminance gray: no luminance transition, a red flash failure."""
     r = analyze_iris(_clip(tmp_path, "red", synth.flashing(SIZE, 5, on=synth.RED, off=GREY_21), 2.0))
     assert r.verdict == "fail"
     assert r.extras["iris_results"] == ["RedFlashFailure"]
@@ -153,7 +153,7 @@ def test_saturated_red_flash_fails_on_red_only(tmp_path):
 
 
 def test_steady_picture_passes(tmp_path):
-    r = analyze_iris(_clip(tmp_path, "grey", synth.solid(SIZE, GREY_30), 1.0))
+    r = analyze_iris(_clip(tmp_path, "gray", synth.solid(SIZE, GREY_30), 1.0))
     assert r.verdict == "pass" and r.exit_code == 0 and r.incidents == []
     assert r.extras["iris_result"] == "Pass" and r.extras["iris_results"] == []
     assert not np.any(r.frames["LuminanceTransitions"])

@@ -28,7 +28,7 @@ def types(result):
     return sorted({i.type for i in result.incidents if i.severity == "fail"})
 
 
-def grey(code: int) -> tuple[int, int, int]:
+def gray(code: int) -> tuple[int, int, int]:
     return (code, code, code)
 
 
@@ -59,7 +59,7 @@ def test_bursts_of_3_and_4_flashes_in_one_second(tmp_path, n, verdict):
 
 
 def nearest_pair(delta: float, dark: int = 10) -> tuple[int, float]:
-    """The grey code whose luminance is closest to ``LIN[dark] + delta``."""
+    """The gray code whose luminance is closest to ``LIN[dark] + delta``."""
     light = int(np.argmin(np.abs(LIN - LIN[dark] - delta)))
     return light, LIN[light] - LIN[dark]
 
@@ -68,7 +68,7 @@ def nearest_pair(delta: float, dark: int = 10) -> tuple[int, float]:
 def test_luminance_change_of_0_09_passes_0_108_fails(tmp_path, delta, verdict):
     light, real = nearest_pair(delta)
     assert real == pytest.approx(delta, abs=0.0015)
-    r = check(tmp_path, synth.flashing(SIZE, 5, on=grey(light), off=grey(10)), lossless=True,
+    r = check(tmp_path, synth.flashing(SIZE, 5, on=gray(light), off=gray(10)), lossless=True,
               duration=2)
     assert r.verdict == verdict
 
@@ -76,13 +76,13 @@ def test_luminance_change_of_0_09_passes_0_108_fails(tmp_path, delta, verdict):
 @pytest.mark.parametrize(("dark", "verdict"), [(231, "fail"), (232, "pass")])
 def test_darker_state_0_799_fails_0_807_passes(tmp_path, dark, verdict):
     assert LIN[dark] == pytest.approx(0.799 if dark == 231 else 0.807, abs=5e-4)
-    r = check(tmp_path, synth.flashing(SIZE, 5, on=grey(255), off=grey(dark)), lossless=True,
+    r = check(tmp_path, synth.flashing(SIZE, 5, on=gray(255), off=gray(dark)), lossless=True,
               duration=2)
     assert r.verdict == verdict
 
 
 def test_limited_and_full_range_video_decode_to_the_same_light(tmp_path):
-    renderer = synth.solid(SIZE, grey(231))
+    renderer = synth.solid(SIZE, gray(231))
     lim = check(tmp_path, renderer, duration=0.4, name="lim.mp4")
     full = check(tmp_path, renderer, duration=0.4, full_range=True, name="full.mp4")
     # without the range expansion limited-range 231 would read as code 214 (0.67)
@@ -128,16 +128,16 @@ def test_1px_checkerboard_and_white_noise_pass(tmp_path, kind):
 
 
 def test_saturated_red_flash_fails_as_red_not_as_luminance(tmp_path):
-    grey_code = int(np.argmin(np.abs(LIN - 0.2126)))  # same luminance as pure red
-    r = check(tmp_path, synth.flashing(SIZE, 5, on=(255, 0, 0), off=grey(grey_code)),
+    gray_code = int(np.argmin(np.abs(LIN - 0.2126)))  # same luminance as pure red
+    r = check(tmp_path, synth.flashing(SIZE, 5, on=(255, 0, 0), off=gray(gray_code)),
               lossless=True, duration=2)
     assert types(r) == ["red_flash"]
     assert max(r.frames["lum_transitions"]) == 0
     assert max(r.frames["red_flashes"]) == 5
-    # a desaturated red of the grey's luminance is not a red flash
+    # a desaturated red of the gray's luminance is not a red flash
     lum = 0.2126 * LIN[180] + 0.7874 * LIN[100]
     other = int(np.argmin(np.abs(LIN - lum)))
-    ok = check(tmp_path, synth.flashing(SIZE, 5, on=(180, 100, 100), off=grey(other)),
+    ok = check(tmp_path, synth.flashing(SIZE, 5, on=(180, 100, 100), off=gray(other)),
                lossless=True, duration=2, name="b.mp4")
     assert ok.verdict == "pass"
 
@@ -215,7 +215,7 @@ def test_unreadable_input_raises_video_error(tmp_path):
 def test_exact_mode_averages_fine_texture_in_linear_light(tmp_path):
     # 1-px white/black stripes: the true mean relative luminance is 0.5. The default raster
     # averages 4 x 4 px in sRGB codes first, which reads darker (never brighter: the sRGB
-    # curve is convex); --exact linearises every pixel first.
+    # curve is convex); --exact linearizes every pixel first.
     path = synth.write_video(tmp_path / "s.mp4", [stripes(SIZE, 1)(0)] * 3, fps=25,
                              lossless=True)
     exact = analyze(path, oversample=None).frames["luminance"][0]
