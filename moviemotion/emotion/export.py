@@ -13,14 +13,12 @@ kit's :func:`moviemotion.learn.onnx.export_onnx` with the emotion layout).
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 from moviemotion.emotion.labels import EMOTIONS
 from moviemotion.emotion.task import EMOTION_TASK, ONNX_LAYOUT, load_checkpoint
-from moviemotion.errors import InputError
 
 
 def export_onnx(net, path: str | os.PathLike[str], metadata: dict[str, Any] | None = None,
@@ -51,18 +49,11 @@ def ship(run_dir: str | os.PathLike[str], dest: str | os.PathLike[str] | None = 
     from moviemotion.emotion.predictor import DEFAULT_MODEL
     from moviemotion.io import atomic_write_bytes
     from moviemotion.learn.card import write_card
+    from moviemotion.learn.ship import read_run
 
     run_dir = Path(run_dir)
     dest = Path(dest) if dest is not None else DEFAULT_MODEL
-    missing = [n for n in ("config.json", "evaluation.json", "best.pt", "model.onnx")
-               if not (run_dir / n).is_file()]
-    if missing:
-        raise InputError(f"{run_dir}: not a finished training run (missing {', '.join(missing)})")
-    try:
-        cfg = json.loads((run_dir / "config.json").read_text())
-        evaluation = json.loads((run_dir / "evaluation.json").read_text())
-    except ValueError as exc:
-        raise InputError(f"{run_dir}: unreadable run files ({exc})") from None
+    cfg, evaluation = read_run(run_dir)
     _, best = load_checkpoint(run_dir / "best.pt")
     card = {
         "classes": list(EMOTIONS),

@@ -30,3 +30,31 @@ def test_card_json_and_markdown(tmp_path: Path) -> None:
     assert "| val | 0.8000 | 10 |" in md                       # accuracy, n
     assert "| coast | 4 | 1 |" in md and "seed 7" in md
     assert card_markdown(stored) == md
+
+
+def test_ship_a_run_with_its_card(tmp_path: Path) -> None:
+    import numpy as np
+    from learn_synth import one_block
+
+    from moviemotion.learn import Predictor
+    from moviemotion.learn.ship import ship
+    from moviemotion.learn.train import TrainConfig, train
+
+    task = Task("toy", (3, 16, 16), ("tl", "tr", "bl"), mean=100.0, std=60.0)
+    xtr, ytr = one_block(45, seed=1)
+    xva, yva = one_block(15, seed=2)
+    cfg = TrainConfig(arch="mini_xception", epochs=1, batch_size=16, augment="none", threads=1,
+                      command="moviemotion train toy")
+    run = train(task, cfg, tmp_path / "run", (xtr, ytr), (xva, yva), quiet=True)
+    plain = ship(run, tmp_path / "w" / "toy.onnx")
+    assert plain.read_bytes() == (run / "model.onnx").read_bytes()
+    card = json.loads(plain.with_suffix(".json").read_text())
+    ev = json.loads((run / "evaluation.json").read_text())
+    assert card["metrics"]["val"]["accuracy"] == ev["accuracy"] and card["best_epoch"] == 1
+    assert card["confusion"] == ev["full"]["confusion"] and card["command"] == "moviemotion train toy"
+    mirrored = ship(run, tmp_path / "w" / "toy-m.onnx", val_data=(xva, yva), mirror=True)
+    card = json.loads(mirrored.with_suffix(".json").read_text())
+    p = Predictor(mirrored)
+    assert p.metadata["mirror_averaged"] == "true" and card["mirror_averaged"] is True
+    acc = float(np.mean(p.predict(xva).argmax(1) == yva))
+    assert card["metrics"]["val"]["accuracy"] == acc and card["metrics"]["val"]["n"] == 15
