@@ -1,7 +1,7 @@
 """Emotion-model speed: faces/s with onnxruntime on 2 threads, batch 1 and batch 64.
 
 Measures the shipped default model beside the ``mini_xception`` and ``bionic`` presets
-(randomly initialised exports: speed does not depend on the weights) in the same run,
+(randomly initialized exports: speed does not depend on the weights) in the same run,
 and prints each as a ratio to ``mini_xception``. Wall-clock faces/s is what a user sees;
 faces per CPU-second (process CPU time) is steadier on a shared machine. Target: the
 shipped model >= 500 faces/s at batch 64 on 2 cores.

@@ -41,7 +41,7 @@ class Task:
     ``input_shape``: one example without the batch axis: ``(C, H, W)`` for images (raw pixel
     values, 0-255), ``(T, D)`` for sequences, ``(D,)`` for vectors. ``outputs``: class, label
     or target names (for ``embedding``: one name per dimension, see :meth:`embedding`).
-    ``mean``/``std``: input normalisation baked into the network (a number or one per
+    ``mean``/``std``: input normalization baked into the network (a number or one per
     channel). ``augment``: the task's augmentation policy (:mod:`moviemotion.learn.augment`;
 None: the architecture recipe's; a training option overrides both).
     ``thresholds``: per-label decision thresholds of a multilabel task (default 0.5).

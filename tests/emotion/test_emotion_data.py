@@ -74,7 +74,7 @@ def test_image_folder_tree(tmp_path: Path) -> None:
     assert got == {(face.tobytes(), label) for face, label in zip(x, y, strict=True)}
 
 
-def test_image_folder_resizes_colour_images(tmp_path: Path) -> None:
+def test_image_folder_resizes_color_images(tmp_path: Path) -> None:
     d = tmp_path / "train" / "happy"
     d.mkdir(parents=True)
     cv2.imwrite(str(d / "big.jpg"), np.full((96, 96, 3), 200, np.uint8))
