@@ -47,6 +47,10 @@ def test_fail_writes_csv_json_html_and_exits_2(clips, tmp_path, capsys):
     assert table.column_names == ["profile", *FRAME_COLUMNS] and table.num_rows == 50
     assert set(table.column("profile").to_pylist()) == {"broadcast"}
     assert max(table.column("lum_flashes").to_pylist()) == 5
+    incidents = pacsv.read_csv(stem(".incidents.csv"))
+    assert incidents.column_names[:4] == ["time", "end", "type", "severity"]
+    assert incidents.column("type").to_pylist() == ["luminance_flash"]
+    assert incidents.column("bbox_width").to_pylist() == [48]
     assert "profile broadcast" in stem(".html").read_text()
     assert not list(tmp_path.glob("*.tmp*"))
 
