@@ -252,19 +252,14 @@ class FlashAnalyzer:
         size = None if (rw, rh) == (width, height) else ((rh, rw) if rotated else (rw, rh))
         return FrameRequest(mode="rgb", size=size, interpolation="AREA")
 
-    def push(self, t: float, frame: np.ndarray) -> None:
-        if self.tracker is None:
-            raise RuntimeError("FlashAnalyzer.push before request()")
-        self.tracker.push(t, frame)
+    def push(self, t: float, frame: np.ndarray) -> None:  # replaced in request()
+        raise RuntimeError("FlashAnalyzer.push before request()")
 
     def finish(self, run: PassInfo) -> list[Signals]:
         if self.tracker is None:
             raise RuntimeError("FlashAnalyzer.finish before request()")
-        result = self.tracker.finish(run.path, duration=run.duration)
-        if not run.complete:
-            result.mark_incomplete(run.analyzed_until, run.duration, run.incomplete_reason)
-        self.result = result
-        return [result.frame_signals(), result.incident_signals()]
+        self.result = self.tracker.finish(run.path, duration=run.duration)
+        return self.result.after_pass(run)
 
 
 def make_analyzer(profile: str | Profile = "broadcast", *, pattern: bool = False,

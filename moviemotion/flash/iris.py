@@ -156,20 +156,15 @@ class IrisAnalyzer:
         self.push = self.measures.push  # type: ignore[method-assign]
         return FrameRequest(mode="rgb")
 
-    def push(self, t: float, frame: np.ndarray) -> None:
-        if self.measures is None:
-            raise RuntimeError("IrisAnalyzer.push before request()")
-        self.measures.push(t, frame)
+    def push(self, t: float, frame: np.ndarray) -> None:  # replaced in request()
+        raise RuntimeError("IrisAnalyzer.push before request()")
 
     def finish(self, run: PassInfo) -> list[Signals]:
         if self.measures is None:
             raise RuntimeError("IrisAnalyzer.finish before request()")
-        result = _judge(self.measures, run.path, self.params)
+        self.result = _judge(self.measures, run.path, self.params)
         self.measures = None
-        if not run.complete:
-            result.mark_incomplete(run.analyzed_until, run.duration, run.incomplete_reason)
-        self.result = result
-        return [result.frame_signals(), result.incident_signals()]
+        return self.result.after_pass(run)
 
 
 def _timestamp(frame_index: int, fps: float) -> str:

@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from moviemotion.signals import Signals
+from moviemotion.video.source import PassInfo
 
 Verdict = Literal["pass", "warning", "fail"]
 IncidentType = Literal["luminance_flash", "red_flash", "extended_flash", "spatial_pattern",
@@ -111,6 +112,13 @@ class FlashResult:
         self.incidents.sort(key=lambda i: (i.start, i.type))
         if _RANK[self.verdict] < _RANK["warning"]:
             self.verdict = "warning"
+
+    def after_pass(self, run: PassInfo) -> list[Signals]:
+        """What a flash analyzer's ``finish`` returns: the result marked incomplete when the
+        decode pass was, then ``[frame_signals(), incident_signals()]``."""
+        if not run.complete:
+            self.mark_incomplete(run.analyzed_until, run.duration, run.incomplete_reason)
+        return [self.frame_signals(), self.incident_signals()]
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary (no per-frame data)."""
