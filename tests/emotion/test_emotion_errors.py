@@ -136,3 +136,13 @@ def test_ship_command(tmp_path: Path, tiny_npz: Path) -> None:
     assert card["command"].startswith("moviemotion train emotion") and card["mirror_averaged"] is False
     assert "moviemotion train emotion" in dest.with_suffix(".md").read_text()
     assert cli(["ship", "emotion", str(tmp_path / "nowhere")]) == 2
+
+
+def test_csv_with_loose_whitespace_parses_the_same(tmp_path: Path) -> None:
+    """Pixels separated by runs of spaces (not the Kaggle layout) take the checked path."""
+    x, y = synthetic_faces(1)
+    path = tmp_path / "loose.csv"
+    path.write_text("emotion,pixels,Usage\n" + "".join(
+        f'{label}," {"  ".join(map(str, face.ravel()))} ",Training\n'
+        for face, label in zip(x, y, strict=True)))
+    np.testing.assert_array_equal(load(path, "Training").x, x)
