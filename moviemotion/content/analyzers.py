@@ -15,7 +15,10 @@ MODULES = (
     "moviemotion.content.picture",
     "moviemotion.content.sound",
     "moviemotion.content.faces",
+    "moviemotion.content.flashes",
+    "moviemotion.content.scenes",
     "moviemotion.content.arousal",
+    "moviemotion.content.affect",
 )
 for _module in MODULES:
     importlib.import_module(_module)

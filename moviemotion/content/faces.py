@@ -1,7 +1,7 @@
 """Faces on screen: how many, and how large the largest is (a close-up reads near 0.5 or more).
 
 Uses the package's face detector (:func:`moviemotion.faces.make_detector`, the default backend
-unless ``detector`` is set) on luma frames sampled at ``fps`` (2 per second by default) and
+unless ``detector`` is set) on luma frames sampled at ``fps`` (1 per second by default) and
 scaled to at most ``width`` pixels wide. Per second: ``faces`` is the most faces seen in one
 sample of the second, ``face_size`` the height of the largest face as a share of the frame
 height (0 when no face).
@@ -12,9 +12,10 @@ from __future__ import annotations
 from array import array
 from typing import Any
 
+import cv2
 import numpy as np
 
-from moviemotion.content.base import ANALYZERS, MovieAnalyzer, scaled_size
+from moviemotion.content.base import ANALYZERS, MovieAnalyzer, fit_width, shared_request
 from moviemotion.signals import Signals
 from moviemotion.video.reader import VideoInfo
 from moviemotion.video.source import FrameRequest, PassInfo
@@ -28,7 +29,7 @@ class FacesAnalyzer(MovieAnalyzer):
     name = "faces"
     columns = {"faces": "count", "face_size": "share of frame height"}
 
-    defaults = {"fps": 2.0, "width": 640, "detector": None}
+    defaults = {"fps": 1.0, "width": 480, "detector": None}
 
     def __init__(self, **settings: Any):
         super().__init__(**settings)
@@ -43,11 +44,10 @@ class FacesAnalyzer(MovieAnalyzer):
         self._times = array("d")
         self._count = array("d")
         self._size = array("d")
-        return FrameRequest(fps=self._settings["fps"], mode="gray",
-                            size=scaled_size(info, self._settings["width"]),
-                            interpolation="AREA")
+        return shared_request(info, self._settings["fps"], self._settings["width"])
 
     def push(self, t: float, frame: np.ndarray) -> None:
+        frame = cv2.cvtColor(fit_width(frame, self._settings["width"]), cv2.COLOR_RGB2GRAY)
         found = self._detector.detect(frame)
         self._times.append(t)
         self._count.append(float(len(found)))

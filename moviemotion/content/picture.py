@@ -1,7 +1,8 @@
 """What the picture does: motion (dense optical flow), brightness and colorfulness.
 
-Both analyzers sample a few frames per second at 160 px wide RGB (one shared conversion in the
-pass, made by swscale with area averaging), so at 1080p they cost a small share of decoding.
+Both analyzers sample a few frames per second of RGB area-averaged to 160 px wide (from the
+pass's shared analysis raster, see :func:`~moviemotion.content.base.shared_request`), so at
+1080p they cost a small share of decoding.
 
 * ``motion``: OpenCV's DIS optical flow (Kroeger et al. 2016, the ``ULTRAFAST`` preset) between
   consecutive samples on the luma; per sample the mean flow magnitude in **frame widths per
@@ -23,20 +24,13 @@ from array import array
 import cv2
 import numpy as np
 
-from moviemotion.content.base import ANALYZERS, MovieAnalyzer, scaled_size
+from moviemotion.content.base import ANALYZERS, MovieAnalyzer, fit_width, shared_request
 from moviemotion.signals import Signals
 from moviemotion.video.reader import VideoInfo
 from moviemotion.video.source import FrameRequest, PassInfo
 
 #: Width of the small RGB frames shared by ``motion`` and ``look``.
 SMALL_WIDTH = 160
-
-
-def small_request(info: VideoInfo, fps: float, width: int = SMALL_WIDTH) -> FrameRequest:
-    """RGB at ``width`` px (aspect kept, even height), area-averaged: one conversion shared by
-    every analyzer that asks for it."""
-    return FrameRequest(fps=fps, mode="rgb", size=scaled_size(info, width),
-                        interpolation="AREA")
 
 
 def colorfulness(rgb: np.ndarray) -> float:
@@ -69,10 +63,10 @@ class MotionAnalyzer(MovieAnalyzer):
         self._times = array("d")
         self._values = array("d")
         self._max_gap = 2.5 / float(self._settings["fps"])
-        return small_request(info, self._settings["fps"], self._settings["width"])
+        return shared_request(info, self._settings["fps"], self._settings["width"])
 
     def push(self, t: float, frame: np.ndarray) -> None:
-        gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+        gray = cv2.cvtColor(fit_width(frame, self._settings["width"]), cv2.COLOR_RGB2GRAY)
         if self._prev is not None:
             t0, g0 = self._prev
             dt = t - t0
@@ -101,13 +95,14 @@ class LookAnalyzer(MovieAnalyzer):
         self._times = array("d")
         self._bright = array("d")
         self._color = array("d")
-        return small_request(info, self._settings["fps"], self._settings["width"])
+        return shared_request(info, self._settings["fps"], self._settings["width"])
 
     def push(self, t: float, frame: np.ndarray) -> None:
+        frame = fit_width(frame, self._settings["width"])
         self._times.append(t)
         self._bright.append(brightness(frame))
         self._color.append(colorfulness(frame))
 
     def finish(self, run: PassInfo) -> list[Signals]:
         return [self.seconds_table(run, self._times, {"brightness": self._bright,
-                                                      "colorfulness": self._color})]
+                                                      "colorfulness": self._color}, decimals=4)]

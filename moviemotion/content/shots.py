@@ -36,7 +36,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from moviemotion.content.base import ANALYZERS, MovieAnalyzer, n_seconds, scaled_size
+from moviemotion.content.base import ANALYZERS, MovieAnalyzer, fit_width, n_seconds, shared_request
 from moviemotion.errors import InputError
 from moviemotion.signals import Signals
 from moviemotion.video.reader import VideoInfo
@@ -44,7 +44,7 @@ from moviemotion.video.source import FrameRequest, PassInfo
 
 #: How a shot begins.
 TRANSITIONS = ("start", "cut", "fade", "dissolve")
-_TINY = (32, 18)  # dissolve measure raster (width, height)
+_TINY_WIDTH = 32  # dissolve measure raster: about 32 px wide
 
 
 @dataclass
@@ -165,20 +165,20 @@ class ShotsAnalyzer(MovieAnalyzer):
         self._thumbed = 0  # shots whose thumbnail is chosen
         self._shot_thumbs: list[tuple[int, float, bytes]] = []
         self._lag = int(10 * fps) + self._w + 4 * self._min_len
-        return FrameRequest(fps=None, mode="bgr", size=scaled_size(info, s["width"]),
-                            interpolation="AREA")
+        self._width = int(s["width"])
+        return shared_request(info, None, self._width)
 
     def push(self, t: float, frame: np.ndarray) -> None:
         import scenedetect
 
+        frame = cv2.cvtColor(fit_width(frame, self._width), cv2.COLOR_RGB2BGR)
         self._index += 1
         k = self._index
         self._times.append(t)
         tc = scenedetect.FrameTimecode(k, fps=self._fps)
         for c in self._hard.process_frame(tc, frame):
             self._found.append(Boundary(c.frame_num, "cut", c.frame_num, c.frame_num))
-        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-        tiny = cv2.resize(gray, _TINY, interpolation=cv2.INTER_AREA).astype(np.float32)
+        tiny = fit_width(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), _TINY_WIDTH).astype(np.float32)
         self._levels.append(float(tiny.mean()))
         for c in self._fade.process_frame(tc, frame):
             self._found.append(self._fade_span(c.frame_num, k))
@@ -264,10 +264,10 @@ class ShotsAnalyzer(MovieAnalyzer):
             self._found = [b for b in self._found if b.last >= upto]
             new = [b for b in merge_boundaries(ready, self._min_len, self._final) if b.frame > 0]
             self._final.extend(new)
-        starts = [0.0] + [self._times[b.frame] for b in self._final]
         while self._thumbed < len(self._final):
             i = self._thumbed
-            a, b = starts[i], starts[i + 1]
+            a = self._times[self._final[i - 1].frame] if i else 0.0
+            b = self._times[self._final[i].frame]
             inside = [x for x in self._thumbs if x[0] < b]
             if inside:
                 mid = (a + b) / 2

@@ -4,7 +4,8 @@
 
 * ``movie.parquet`` / ``movie.csv``: one row per second of movie time, every per-second column
   of every analyzer run (time table kind ``seconds``, units in the Parquet metadata);
-* ``shots.csv`` (and ``shots.parquet``): one row per shot;
+* ``shots.csv`` (and ``shots.parquet``): one row per shot; every other events table an
+  analyzer hands on likewise (``flash_incidents.csv``);
 * ``cam/``: class-activation PNGs, when an analyzer hands on a ``cam`` table (``--cam``);
 * ``run.json``: inputs, analyzers and their settings, versions, seconds per analyzer, and how
   complete the decode was;
@@ -67,6 +68,8 @@ def choose_analyzers(text: str | None, info, has_audio: bool, cam: bool = False)
         have = "is not installed" if "scenes" not in ANALYZERS else "is not selected"
         raise InputError(f"--cam draws class activation maps of the scenes analyzer, which "
                          f"{have} (analyzers: {', '.join(names)})")
+    if cam and "shots" not in names:  # the maps are drawn on each shot's representative frame
+        names.insert(0, "shots")
     return names
 
 
@@ -102,6 +105,10 @@ def run_movie(movie: str | os.PathLike[str], out: str | os.PathLike[str], *,
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = analyze_movie(src, passing, progress=progress)
+            for a in passing:  # pass analyzers that also read others' results (scenes --cam)
+                if hasattr(a, "after_pass"):
+                    result.tables[a.name] = [*result.tables.get(a.name, []),
+                                             *a.after_pass(result.tables, result.run)]
             seconds = _join_seconds([s for a in passing for s in _own(result.tables, a.name)],
                                     result.run)
             for a in derived:
@@ -119,9 +126,10 @@ def run_movie(movie: str | os.PathLike[str], out: str | os.PathLike[str], *,
     movie_table = Signals(seconds.table, "movie", "seconds", seconds.units, seconds.groups, 1.0)
     written["movie.parquet"] = movie_table.write(out / "movie.parquet")
     written["movie.csv"] = movie_table.write(out / "movie.csv")
-    if shots is not None:
-        written["shots.csv"] = shots.write(out / "shots.csv")
-        written["shots.parquet"] = shots.write(out / "shots.parquet")
+    for events in [s for v in result.tables.values() for s in v if s.kind == "events"]:
+        for suffix in (".csv", ".parquet"):  # shots.csv, flash_incidents.csv ...
+            name = events.source + suffix
+            written[name] = events.write(out / name)
     cams = _table(result.tables, "scenes", "cam")
     if cams is not None and len(cams):
         for row in cams.to_pylist():
@@ -199,6 +207,7 @@ def _run_record(movie: Path, out: Path, chosen: list, run: PassInfo, timings: di
             "duration_s": run.duration if math.isfinite(run.duration) else None,
             "damaged_packets": list(run.damaged),
         },
+        "results": {a.name: a.summary() for a in chosen if a.summary()},
         "timings_s": timings,
         "warnings": messages,
         "seconds": len(table),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -84,26 +85,36 @@ def score(found: list[int], truth: list[int], tolerance: int = 1) -> tuple[int, 
     return tp, len(found) - tp, len(left)
 
 
-@pytest.mark.shared_data
-def test_big_buck_bunny_hand_checked_list(shared_data):
-    video = shared_data / "video" / "bbb_first60s_640x360.mp4"
-    truth = json.loads((shared_data / "video" / "bbb_first60s_shots.json").read_text())
+#: The hand-checked list of ../shared/data/video/bbb_first60s_shots.json (frames).
+BBB_HARD_CUTS = [285, 378, 553, 1145, 1346]
+BBB_DISSOLVE = (750, 820)
+BBB_OVERLAYS = [(505, 552), (600, 716)]
+
+
+def test_big_buck_bunny_hand_checked_list():
+    """The committed demo clip: every hard cut to the frame, no other boundary, the dissolve,
+    nothing inside the text overlays, the opening fade (bounds of gradual ones +-5 frames)."""
+    video = Path(__file__).resolve().parents[2] / "examples" / "bbb_first60s_640x360.mp4"
     _, shots, thumbs = shots_of(video)
     rows = shots.to_pylist()[1:]
     cuts = [r["start_frame"] for r in rows if r["transition"] == "cut"]
-    hard = truth["hard_cuts_first_frame_of_new_shot"]
-    tp, fp, miss = score(cuts, hard)
-    assert (tp, fp, miss) == (len(hard), 0, 0), (cuts, hard)
-    gradual = {g["type"]: g for g in truth["gradual"]}
+    assert score(cuts, BBB_HARD_CUTS) == (len(BBB_HARD_CUTS), 0, 0), cuts
     diss = [r for r in rows if r["transition"] == "dissolve"]
-    lo, hi = gradual["dissolve"]["start"] - 5, gradual["dissolve"]["end"] + 5
-    assert len(diss) == 1 and lo <= diss[0]["start_frame"] <= hi
-    # nothing else: no boundary inside the text overlays, the opening fade is the first shot's
-    assert len(rows) == len(hard) + 1
-    for a, b, _ in truth["other"]["overlays_not_transitions"]:
+    assert len(diss) == 1 and BBB_DISSOLVE[0] - 5 <= diss[0]["start_frame"] <= BBB_DISSOLVE[1] + 5
+    assert len(rows) == len(BBB_HARD_CUTS) + 1
+    for a, b in BBB_OVERLAYS:
         assert not [r for r in rows if a < r["start_frame"] <= b]
     assert shots["transition"][0] == "fade"
     assert len(thumbs) == len(shots)
+
+
+@pytest.mark.shared_data
+def test_hand_checked_list_is_the_shared_one(shared_data):
+    truth = json.loads((shared_data / "video" / "bbb_first60s_shots.json").read_text())
+    assert truth["hard_cuts_first_frame_of_new_shot"] == BBB_HARD_CUTS
+    diss = next(g for g in truth["gradual"] if g["type"] == "dissolve")
+    assert (diss["start"], diss["end"]) == BBB_DISSOLVE
+    assert [tuple(o[:2]) for o in truth["other"]["overlays_not_transitions"]] == BBB_OVERLAYS
 
 
 def golden_times(folder, clip: str, detectors: tuple[str, ...]) -> list[float]:
