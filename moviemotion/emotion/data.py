@@ -152,7 +152,7 @@ def _parse_pixels(column, rows: np.ndarray, path: Path) -> np.ndarray:
             values = np.fromstring(" ".join(column.to_pylist()), dtype=np.int64, sep=" ")
         if (spaces == want - 1).all() and values.size == n * want and values.max() <= 255:
             return values.astype(np.uint8).reshape(n, SIZE, SIZE)
-    lists = pc.utf8_split_whitespace(column)
+    lists = pc.utf8_split_whitespace(pc.utf8_trim_whitespace(column))
     lengths = pc.fill_null(pc.list_value_length(lists), 0).to_numpy(zero_copy_only=False)
     flat = pc.list_flatten(lists)
     row_of = np.repeat(np.arange(n), lengths)
