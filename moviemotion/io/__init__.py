@@ -5,6 +5,7 @@ from moviemotion.io.atomic import (
     atomic_write_bytes,
     atomic_write_json,
     atomic_write_text,
+    ensure_output_dir,
     is_temp_file,
     remove_stale_temps,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_json",
     "atomic_write_text",
+    "ensure_output_dir",
     "folder_lock",
     "is_temp_file",
     "remove_stale_temps",

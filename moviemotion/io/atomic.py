@@ -64,7 +64,7 @@ def atomic_path(target: str | os.PathLike[str], suffix: str | None = None) -> It
             raise IsADirectoryError(errno.EISDIR, "a folder is in the way", str(target))
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{target.name}.tmp-",
+            prefix=f".{target.name}{TEMP_MARK}",
             suffix=suffix if suffix is not None else target.suffix,
             dir=target.parent,
         )

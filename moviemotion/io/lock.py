@@ -4,7 +4,7 @@ Every file of an output folder is written atomically, but a *set* of files is on
 consistent when one job writes it: two jobs writing into one folder could leave one job's
 ``run.json`` beside the other's tables. :func:`folder_lock` takes an exclusive
 ``flock`` on ``<folder>/.moviemotion.lock`` (released by the kernel when the process ends,
-even on ``kill -9``); a second job gets a one-line :class:`~moviemotion.errors.InputError`
+even on ``kill -9``); a second job gets a one-line :class:`~moviemotion.errors.OutputError` (exit 5)
 naming the folder and the process holding it. On systems without ``fcntl`` (Windows) no
 lock is taken.
 
@@ -22,7 +22,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from moviemotion.errors import InputError
+from moviemotion.errors import OutputError
 
 try:
     import fcntl
@@ -36,26 +36,26 @@ LOCK_NAME = ".moviemotion.lock"
 def folder_lock(folder: str | os.PathLike[str], job: str = "moviemotion") -> Iterator[Path]:
     """Create ``folder`` if needed and hold its lock for the ``with`` block.
 
-    Raises :class:`InputError` at once when another process holds it. On exit the lock file
+    Raises :class:`OutputError` at once when another process holds it. On exit the lock file
     is removed, and so is the folder when this call created it and it is still empty.
     """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise InputError(f"{folder}: output exists and is not a folder")
+        raise OutputError(f"{folder}: output exists and is not a folder")
     created = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / LOCK_NAME
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise InputError(f"{folder}: cannot write to the output folder ({exc.strerror})") from None
+        raise OutputError(f"{folder}: cannot write to the output folder ({exc.strerror})") from None
     try:
         if fcntl is not None:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
-                raise InputError(f"{folder}: the output folder is in use by another moviemotion job "
+                raise OutputError(f"{folder}: the output folder is in use by another moviemotion job "
                                  f"({holder}); wait for it to finish or choose another output folder"
                                  ) from None
         os.ftruncate(fd, 0)

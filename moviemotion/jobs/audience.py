@@ -4,7 +4,7 @@ Order of work (nothing is written until every check passed):
 
 1. checks: recordings, numbers, the movie, offsets, detector settings, output paths, and the
    emotion model (loaded once and tried on blank faces: a bad ``--model`` is one line, exit 4);
-2. the output folder is locked (a second job on it gets one line, exit 2) and temporary
+2. the output folder is locked (a second job on it gets one line, exit 5) and temporary
    files a killed run left there are removed;
 3. :func:`moviemotion.audience.runner.analyze_all` analyzes (or reuses) each recording;
    SIGINT/SIGTERM stop it at once, keeping the recordings finished so far (exit 130/143);
@@ -46,7 +46,7 @@ from moviemotion.audience.runner import (
     worker_threads,
 )
 from moviemotion.audience.timeline import Timeline, TimelineSettings, build_timeline
-from moviemotion.errors import InputError, MovieMotionError
+from moviemotion.errors import InputError, ModelError, MovieMotionError, OutputError
 from moviemotion.faces import make_detector
 from moviemotion.io import folder_lock, remove_stale_temps
 
@@ -126,15 +126,15 @@ def check_offsets(recordings: list[Recording], movie_duration: float | None) -> 
 def check_output_paths(out_dir: Path, recordings: list[Recording]) -> None:
     """Refuse an output folder where a folder (or other non-file) sits in place of an output."""
     if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"{out_dir}: output exists and is not a folder")
+        raise OutputError(f"{out_dir}: output exists and is not a folder")
     files = [out_dir / n for n in (*TABLE_FILES, "run.json", "report.html")]
     files += [store.stored_path(out_dir, r) for r in recordings]
     for f in files:
         if f.exists() and not f.is_file():
-            raise InputError(f"{f}: a folder (or other non-file) is in the way of this output; move it away")
+            raise OutputError(f"{f}: a folder (or other non-file) is in the way of this output; move it away")
     for d in (out_dir / store.RECORDINGS_DIR, out_dir / CROPS_DIR):
         if d.exists() and not d.is_dir():
-            raise InputError(f"{d}: expected a folder here; move the file away")
+            raise OutputError(f"{d}: expected a folder here; move the file away")
 
 
 def crops_in_folder(out_dir: Path) -> int:
@@ -168,8 +168,6 @@ def _load_classifier(model: Path | None, factory: ClassifierFactory | None, jobs
     except MovieMotionError:
         raise
     except Exception as exc:
-        from moviemotion.errors import ModelError
-
         raise ModelError(f"{name}: cannot load the emotion model ({type(exc).__name__}: {exc})") from None
     check_classifier(classifier, name)
     return factory, mid, classifier

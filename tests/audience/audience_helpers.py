@@ -44,3 +44,48 @@ class BrightnessClassifier:
         p[:, EMOTIONS.index("happy")] += m
         p[:, EMOTIONS.index("neutral")] += 1 - m
         return p / p.sum(1, keepdims=True)
+
+
+def current_label() -> str:
+    """The label of the recording this worker process analyzes ('' outside the pool)."""
+    import multiprocessing as mp
+
+    name = mp.current_process().name
+    return name.partition(":")[2] if name.startswith("audience-worker:") else ""
+
+
+class CrashingClassifier(BrightnessClassifier):
+    """Kills its own worker process (SIGKILL, like the OOM killer) while analyzing the
+    recordings labelled in ``always``, and those in ``once`` on the first try only (a marker
+    file in ``marker_dir`` remembers the first try across processes)."""
+
+    def __init__(self, always=(), once=(), marker_dir=None):
+        self.always, self.once, self.marker_dir = tuple(always), tuple(once), marker_dir
+
+    def predict(self, faces):
+        import os
+        import signal
+        from pathlib import Path
+
+        label = current_label()
+        if label in self.always:
+            os.kill(os.getpid(), signal.SIGKILL)
+        if label in self.once:
+            marker = Path(self.marker_dir) / label
+            if not marker.exists():
+                marker.touch()
+                os.kill(os.getpid(), signal.SIGKILL)
+        return super().predict(faces)
+
+
+class SlowClassifier(BrightnessClassifier):
+    """Sleeps ``delay`` seconds per batch: a job that lasts long enough to interrupt."""
+
+    def __init__(self, delay=0.3):
+        self.delay = delay
+
+    def predict(self, faces):
+        import time
+
+        time.sleep(self.delay)
+        return super().predict(faces)
