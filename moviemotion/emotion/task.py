@@ -26,6 +26,13 @@ EMOTION_TASK = Task("emotion", (1, FACE_SIZE, FACE_SIZE), EMOTIONS, "multiclass"
 ONNX_LAYOUT = {"input_name": "faces", "output_name": "probabilities", "squeeze_channel": True}
 
 
+def architectures() -> list[str]:
+    """The registered architectures that take images (the ones for faces)."""
+    from moviemotion.learn.archs import ARCHITECTURES
+
+    return [name for name, arch in ARCHITECTURES.items() if arch.inputs == "image"]
+
+
 def build(name: str, **kwargs: Any):
     """A freshly initialized network ``name`` for the emotion task (torch)."""
     from moviemotion.learn.archs import build as build_arch

@@ -11,9 +11,8 @@ from emotion_synth import synthetic_faces
 
 from moviemotion.emotion import DEFAULT_MODEL, EMOTIONS, Predictor
 from moviemotion.emotion.export import export_onnx
-from moviemotion.emotion.task import build
+from moviemotion.emotion.task import architectures, build
 from moviemotion.errors import InputError, ModelError
-from moviemotion.learn.archs import ARCHITECTURES
 
 
 def _trained_like(name: str) -> torch.nn.Module:
@@ -27,7 +26,7 @@ def _trained_like(name: str) -> torch.nn.Module:
     return net.eval()
 
 
-@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
+@pytest.mark.parametrize("name", sorted(architectures()))
 def test_onnx_matches_torch(name: str, tmp_path: Path) -> None:
     net = _trained_like(name)
     path = export_onnx(net, tmp_path / f"{name}.onnx", metadata={"arch": name})

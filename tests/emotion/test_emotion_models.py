@@ -6,12 +6,12 @@ import pytest
 import torch
 from torch import nn
 
-from moviemotion.emotion.task import build
+from moviemotion.emotion.task import architectures, build
 from moviemotion.errors import InputError
-from moviemotion.learn.archs import ARCHITECTURES, count_parameters, get
+from moviemotion.learn.archs import count_parameters, get
 
 
-@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
+@pytest.mark.parametrize("name", sorted(architectures()))
 def test_output_shape(name: str) -> None:
     net = build(name).eval()
     with torch.no_grad():
