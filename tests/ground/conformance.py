@@ -68,11 +68,9 @@ def check_movie_analyzer(name, cls):
     import pytest
 
     from moviemotion.content.base import MovieAnalyzer, build, is_derived, n_seconds, resolve
-    from moviemotion.errors import InputError
+    from moviemotion.errors import InputError, MovieMotionError
     from moviemotion.samples import clips
     from moviemotion.video.source import analyze_movie, open_source
-
-    from moviemotion.errors import MovieMotionError
 
     assert issubclass(cls, MovieAnalyzer) and cls.name == name and cls.columns
     with pytest.raises(InputError, match=name):
