@@ -9,6 +9,9 @@ Prints:
 
 - end-to-end seat-frames/s for 1 and ``--jobs`` worker processes, detecting on every
   frame and every 4th frame (the default; in between only around the known faces);
+- the same with ``--jobs`` workers that each take every core (OpenCV, onnxruntime
+  intra-op: the oversubscription the job avoids by giving each worker ``cores // jobs``
+  threads), and the start-up time of one worker process (spawn, imports, model load);
 - the CPU-time breakdown decode / detect (+crop) / classify / track+aggregate;
 - a naive baseline in the same run (full-resolution Haar at scale 1.1 and one model call
   per face, one process) and our speed-up over it;
@@ -56,6 +59,39 @@ def run_job(paths, out: Path, fps: float, jobs: int, detect_every: int) -> tuple
     wall = time.perf_counter() - t
     stats = [o.faces.stats for o in res.outcomes]
     return wall, sum(s["samples"] for s in stats), stats
+
+
+def oversubscribed(jobs: int):
+    """A context in which every worker takes all cores (the job's fix undone)."""
+    import contextlib
+
+    import moviemotion.audience.runner as runner
+    import moviemotion.jobs.audience as job
+
+    @contextlib.contextmanager
+    def ctx():
+        real = runner.worker_threads
+        runner.worker_threads = job.worker_threads = lambda _jobs: runner.available_cores()
+        try:
+            yield
+        finally:
+            runner.worker_threads = job.worker_threads = real
+
+    return ctx()
+
+
+def worker_startup_seconds() -> float:
+    """Wall time from starting one worker process to its model being loaded."""
+    import multiprocessing as mp
+
+    from moviemotion.audience.runner import _Worker, default_classifier_factory
+
+    t = time.perf_counter()
+    w = _Worker(mp.get_context("spawn"), default_classifier_factory(MODEL), 1)
+    assert w.conn.recv()[0] == "ready"
+    took = time.perf_counter() - t
+    w.stop(now=False)
+    return took
 
 
 def aggregate_seconds(out: Path, paths) -> float:
@@ -152,6 +188,18 @@ def main() -> None:
                 rows.append((jobs, k, n / wall, stats))
                 print(f"  jobs={jobs} detect every {k}: {n / wall:7.1f} seat-frames/s end to end "
                       f"({n} frames in {wall:.2f} s, incl. outputs and report)")
+        if args.jobs > 1:
+            with oversubscribed(args.jobs):
+                wall, n, _ = run_job(paths, tmp / "out-over", 10.0, args.jobs, 4)
+            fixed = next(r[2] for r in rows if r[0] == args.jobs and r[1] == 4)
+            print(f"  jobs={args.jobs} detect every 4, every worker on all cores (oversubscribed): "
+                  f"{n / wall:7.1f} seat-frames/s; cores // jobs threads per worker: "
+                  f"{fixed / (n / wall):.2f}x that")
+        single = next(r[2] for r in rows if r[0] == 1 and r[1] == 4)
+        if args.jobs > 1:
+            multi = next(r[2] for r in rows if r[0] == args.jobs and r[1] == 4)
+            print(f"  jobs={args.jobs} vs jobs=1 (detect every 4): {multi / single:.2f}x; "
+                  f"one worker's start-up (spawn, imports, model): {worker_startup_seconds():.2f} s")
         agg = aggregate_seconds(tmp / "out-1-1", paths)
         for jobs, k, _, stats in rows:
             if jobs != 1:

@@ -18,9 +18,22 @@ The whole job as the CLI runs it (checks, lock, outputs, report) is
 >>> run_audience(collect_recordings(["seats/"]), Path("out"))
 """
 
-from moviemotion.audience.manifest import Recording, collect_recordings
-from moviemotion.audience.recording import RecordingFaces, RecordingSettings, analyze_recording
-from moviemotion.audience.timeline import Timeline, TimelineSettings, build_timeline
+import importlib
+
+#: Public names -> their modules, imported on first use (a worker process imports this
+#: package before anything heavy; see :mod:`~moviemotion.audience.worker`).
+_EXPORTS = {
+    "Recording": "manifest", "collect_recordings": "manifest",
+    "RecordingFaces": "recording", "RecordingSettings": "recording", "analyze_recording": "recording",
+    "Timeline": "timeline", "TimelineSettings": "timeline", "build_timeline": "timeline",
+}
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"moviemotion.audience.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'moviemotion.audience' has no attribute {name!r}")
+
 
 __all__ = [
     "Recording",

@@ -27,23 +27,20 @@ Example
 from __future__ import annotations
 
 import collections
-import ctypes
 import functools
 import hashlib
 import multiprocessing as mp
 import multiprocessing.connection as mpc
 import os
+import pickle
 import signal
-import sys
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from moviemotion.audience import store
+from moviemotion.audience import store, worker
 from moviemotion.audience.manifest import Recording
 from moviemotion.audience.recording import (
     Classifier,
@@ -156,29 +153,9 @@ def _analyze(classifier: Classifier, rec: Recording, settings: RecordingSettings
 
 
 # -- worker processes ---------------------------------------------------------------------------
-def _die_with_parent(parent_pid: int) -> None:
-    """Make this process end when ``parent_pid`` does (kill -9 of the job included)."""
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent_pid:  # the parent died before we got here
-        os._exit(1)
-
-    def watch() -> None:  # also where prctl is missing
-        while os.getppid() == parent_pid:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
-
-
-def _worker_main(conn, factory: ClassifierFactory, parent_pid: int, threads: int) -> None:
-    """A worker: load the model, then analyze the recordings sent over ``conn`` until None."""
-    _die_with_parent(parent_pid)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the driver decides
+def serve(conn, factory: ClassifierFactory, threads: int) -> None:
+    """In a worker (after :func:`moviemotion.audience.worker.main`): load the model, then
+    analyze the recordings sent over ``conn`` until None."""
     import cv2
 
     cv2.setNumThreads(threads)
@@ -212,7 +189,7 @@ class _Worker:
 
     def __init__(self, ctx, factory: ClassifierFactory, threads: int):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, factory, os.getpid(), threads),
+        self.proc = ctx.Process(target=worker.main, args=(child, pickle.dumps(factory), os.getpid(), threads),
                                 name="moviemotion-audience-worker", daemon=True)
         self.proc.start()
         child.close()

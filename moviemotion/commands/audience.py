@@ -10,7 +10,7 @@ import typer
 
 from moviemotion.errors import InputError, MovieMotionError
 from moviemotion.faces.detector import DEFAULT_DETECTOR, DETECTORS
-from moviemotion.progress import console
+from moviemotion.progress import console, say
 
 Detector = DETECTORS.choices()
 
@@ -87,21 +87,22 @@ def audience_command(
     recs = collect_recordings(recordings or [], manifest=manifest, offsets=_parse_offsets(offset or []))
     jobs = jobs if jobs > 0 else available_cores()
     if keep_crops:
-        console.print("[bold yellow on red] --keep-crops: FACE IMAGES of the audience will be written to "
-                      f"{output / 'crops'}. Debugging only: delete them (moviemotion purge) when done. [/]")
+        console.print(" --keep-crops: FACE IMAGES of the audience will be written to "
+                      f"{output / 'crops'}. Debugging only: delete them (moviemotion purge) when done. ",
+                      style="bold yellow on red", markup=False, highlight=False)
     result = run_audience(recs, output, movie=movie, settings=settings,
                           timeline_settings=timeline_settings,
                           model=model, jobs=jobs, use_ray=ray, ray_address=ray_address,
                           keep_crops=keep_crops, show_progress=progress, write_report=report)
     tl = result.timeline
     for w in result.warnings:
-        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+        say("warning", w)
     reused = sum(o.reused for o in result.outcomes)
     console.print(f"{len(tl.summaries)} viewers in {len(recs) - len(result.failures)} recordings "
                   f"({reused} reused), {tl.seconds} s of movie, {len(tl.peaks)} peaks -> {output}",
-                  highlight=False)
+                  highlight=False, markup=False)
     if "report.html" in result.outputs:
-        console.print(f"report: {result.outputs['report.html']}", highlight=False)
+        console.print(f"report: {result.outputs['report.html']}", highlight=False, markup=False)
     if result.failures:
         raise MovieMotionError(f"{len(result.failures)} recording(s) failed (the others were written): "
                                + "; ".join(result.failures.values()))
@@ -124,8 +125,9 @@ def purge_command(
     removed = purge(output, older_than, dry_run=dry_run)
     verb = "would delete" if dry_run else "deleted"
     for p in removed:
-        console.print(f"{verb} {p}", highlight=False)
-    console.print(f"{verb} {len(removed)} file(s) older than {older_than:g} days in {output}", highlight=False)
+        console.print(f"{verb} {p}", highlight=False, markup=False)
+    console.print(f"{verb} {len(removed)} file(s) older than {older_than:g} days (and stale temporary files) "
+                  f"in {output}", highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:

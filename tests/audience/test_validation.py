@@ -6,12 +6,18 @@ import json
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from audience_helpers import fake_faces, onehot
 
-from moviemotion.audience import RecordingSettings, TimelineSettings, build_timeline, collect_recordings
+from moviemotion.audience import (
+    RecordingSettings,
+    TimelineSettings,
+    build_timeline,
+    collect_recordings,
+)
 from moviemotion.audience.manifest import Recording, clean_label
 from moviemotion.audience.purge import purge
 from moviemotion.errors import InputError
@@ -98,7 +104,7 @@ def test_timeline_numbers_must_be_finite_and_in_range(field, value):
 def test_the_longest_smoothing_window_is_quick_and_equals_a_window_over_everything():
     t = np.arange(0, 40, 0.5)
     probs = np.array([onehot("happy" if 10 <= x < 20 else "neutral") for x in t])
-    rows = [(Recording(__import__("pathlib").Path("a.mp4"), "a"), fake_faces(t, probs))]
+    rows = [(Recording(Path("a.mp4"), "a"), fake_faces(t, probs))]
     whole = build_timeline(rows, 40.0, TimelineSettings(smooth=81))
     longest = build_timeline(rows, 40.0, TimelineSettings(smooth=86400))
     np.testing.assert_allclose(longest.audience["happy_smooth"], whole.audience["happy_smooth"])
