@@ -24,7 +24,7 @@ import os
 import platform
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,7 +65,11 @@ def choose_analyzers(text: str | None, info, has_audio: bool, cam: bool = False)
     """``--analyzers`` text (or every analyzer that applies) checked against the registry."""
     names = ANALYZERS.parse_list(text, default=default_names(info, has_audio))
     if cam and "scenes" not in names:
-        have = "is not installed" if "scenes" not in ANALYZERS else "is not selected"
+        if "scenes" not in ANALYZERS:
+            have = "is not installed"
+        else:
+            why = ANALYZERS.get("scenes").applies(info, has_audio)
+            have = f"does not apply here ({why})" if why and text is None else "is not selected"
         raise InputError(f"--cam draws class activation maps of the scenes analyzer, which "
                          f"{have} (analyzers: {', '.join(names)})")
     if cam and "shots" not in names:  # the maps are drawn on each shot's representative frame
@@ -87,8 +91,10 @@ def check_output_dir(out: Path) -> None:
 def run_movie(movie: str | os.PathLike[str], out: str | os.PathLike[str], *,
               analyzers: str | None = None,
               options: Mapping[str, Mapping[str, Any]] | None = None,
-              cam: bool = False, progress: bool = False, html: bool = True) -> MovieRun:
-    """Analyze ``movie`` in one decode pass and write the outputs into ``out``."""
+              cam: bool = False, progress: bool = False, html: bool = True,
+              on_frame: Callable[[float], None] | None = None) -> MovieRun:
+    """Analyze ``movie`` in one decode pass and write the outputs into ``out``
+    (``on_frame(t)`` is called after each decoded frame)."""
     movie, out = Path(movie), Path(out)
     check_output_dir(out)
     started = time.perf_counter()
@@ -104,7 +110,7 @@ def run_movie(movie: str | os.PathLike[str], out: str | os.PathLike[str], *,
         derived = [a for a in chosen if is_derived(type(a))]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = analyze_movie(src, passing, progress=progress)
+            result = analyze_movie(src, passing, progress=progress, on_frame=on_frame)
             for a in passing:  # pass analyzers that also read others' results (scenes --cam)
                 if hasattr(a, "after_pass"):
                     result.tables[a.name] = [*result.tables.get(a.name, []),
