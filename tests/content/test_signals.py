@@ -118,3 +118,29 @@ def test_faces_on_screen(tmp_path):
     t = own(run(path, FacesAnalyzer()), "faces")
     assert t["faces"].tolist()[:2] == [0, 0] and t["faces"][3] >= 1
     assert 0.2 < t["face_size"][3] < 0.8  # a 160 px face in a 360 px frame
+
+
+def test_one_shared_conversion_for_every_rgb_analyzer():
+    """At 1080p the flash raster serves every RGB analyzer (one swscale per frame); SD
+    sources, whose raster is too small, get an analyzer its own small request."""
+    from moviemotion.content import ShotsAnalyzer
+    from moviemotion.content.base import fit_width, shared_request
+    from moviemotion.content.flashes import FlashesAnalyzer
+    from moviemotion.video.reader import VideoInfo
+
+    def info(w, h, rotation=0):
+        return VideoInfo("x", 10.0, 25.0, w, h, rotation, 250, "h264", "yuv420p", "limited",
+                         "bt709")
+
+    hd = info(1920, 1080)
+    keys = {a.request(hd).conversion() for a in (ShotsAnalyzer(), MotionAnalyzer(),
+                                                  LookAnalyzer(), FacesAnalyzer(),
+                                                  FlashesAnalyzer())}
+    assert keys == {("rgb", (480, 272), "AREA", True)}
+    assert shared_request(info(640, 360), None, 256).size == (256, 144)
+    assert shared_request(info(1920, 1080, 90), 2, 160).size == (480, 272)
+    assert shared_request(info(1080, 1920), 2, 160).size == (272, 480)
+    frame = np.zeros((272, 480, 3), np.uint8)
+    assert fit_width(frame, 256).shape == (136, 240, 3)
+    assert fit_width(frame, 160).shape == (90, 160, 3)
+    assert fit_width(frame, 480) is frame
