@@ -7,7 +7,8 @@ here), and screenplay/subtitle pairs derived from a real screenplay with a known
 
 :func:`derive_pair` plays a screenplay as a film would: every element takes time in proportion
 to its words (with noise), some lines are cut, rewritten, swapped within their scene, merged
-into one cue or split over two, then the cue times get an offset and a frame-rate drift. It
+into one cue (two short lines spoken one after the other, nothing between them, at most
+:data:`MAX_CUE_SECONDS` on screen) or split over two, then the cue times get an offset and a frame-rate drift. It
 returns the subtitle file, the true scene times and the shot cuts, to measure the alignment.
 """
 
@@ -93,6 +94,10 @@ class DerivedPair:
     dropped_scenes: np.ndarray  # scene indices whose every line was cut
 
 
+#: The longest a merged cue may stay on screen (subtitle style guides, e.g. Netflix's Timed
+#: Text Style Guide: at most 7 seconds per event).
+MAX_CUE_SECONDS = 7.0
+
 _FILLER = ("really", "just", "well", "now", "so", "then", "oh")
 
 
@@ -128,6 +133,8 @@ def derive_pair(screenplay, seed: int = 0, drop: float = 0.1, paraphrase: float 
             if kind == "action":
                 dur = 0.3 * n_words * jitter()
                 t += dur
+                cues.extend(pending)  # a cue never merges lines with action between them
+                pending.clear()
             else:
                 dur = (0.6 + 0.3 * n_words) * jitter()
                 if not cut_scene and rng.random() >= drop:
@@ -135,7 +142,7 @@ def derive_pair(screenplay, seed: int = 0, drop: float = 0.1, paraphrase: float 
                     if rng.random() < paraphrase:
                         text = _paraphrase(text, rng)
                     a, b = t + 0.1, t + dur - 0.1
-                    if pending and rng.random() < merge:
+                    if pending and rng.random() < merge and b - pending[-1][0] <= MAX_CUE_SECONDS:
                         pa, _, ptext = pending.pop()
                         cues.append((pa, b, ptext + " " + text))
                     else:
@@ -149,6 +156,9 @@ def derive_pair(screenplay, seed: int = 0, drop: float = 0.1, paraphrase: float 
                                 pending.append(piece)
                             else:
                                 cues.append(piece)
+                else:  # a cut line: the lines around it are not merged over it
+                    cues.extend(pending)
+                    pending.clear()
                 t += dur
             while next_cut < t:
                 cuts.append(next_cut)

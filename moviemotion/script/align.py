@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from rapidfuzz import fuzz
+from scipy.stats import theilslopes
 
 from moviemotion.script.screenplay import Screenplay
 from moviemotion.script.text import normalize
@@ -128,17 +129,20 @@ def best_chain(i: np.ndarray, j: np.ndarray, weight: np.ndarray, n_cues: int) ->
 def _contiguous(chain: np.ndarray, i: np.ndarray, j: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Keep merges and splits honest: a cue shared by several lines keeps only the run of
     consecutive lines around its heaviest match (and a line shared by several cues the run of
-    consecutive cues), so one short cue cannot claim lines scattered over a scene."""
+    consecutive cues), so one short cue cannot claim lines scattered over a scene. Between
+    equal matches (a repeated line) the partner without another match wins."""
     keep = np.ones(chain.size, bool)
     for own, other in ((j, i), (i, j)):
         groups: dict[int, list[int]] = {}
         for n, p in enumerate(chain):
             if keep[n]:
                 groups.setdefault(int(own[p]), []).append(n)
+        # ties (a repeated line) go to the partner that has no other match in the chain
+        partners = np.bincount(other[chain[keep]], minlength=int(other.max()) + 1)
         for members in groups.values():
             if len(members) < 2:
                 continue
-            best = max(members, key=lambda n: w[chain[n]])
+            best = max(members, key=lambda n: (w[chain[n]], -partners[other[chain[n]]]))
             vals = {n: int(other[chain[n]]) for n in members}
             run = {vals[best]}
             grow = True
@@ -151,6 +155,79 @@ def _contiguous(chain: np.ndarray, i: np.ndarray, j: np.ndarray, w: np.ndarray) 
             for n in members:
                 keep[n] = vals[n] in run
     return chain[keep]
+
+
+def _fragments(chain: np.ndarray, i: np.ndarray, j: np.ndarray, w: np.ndarray,
+               line_len: np.ndarray, cue_len: np.ndarray) -> np.ndarray:
+    """A line that takes several cues was split: each of its cues must be a piece of it (not
+    longer than the line, give or take a rewritten word); a cue that takes several lines merges
+    them: each line must be a piece of it. A pair breaking that ("The River!" matched inside a
+    long cue next to its own) is dropped, the lightest first, until none is left."""
+    keep = np.asarray(chain, np.int64)
+    while keep.size:
+        a, b = i[keep], j[keep]
+        per_line = np.bincount(a, minlength=line_len.size)[a]
+        per_cue = np.bincount(b, minlength=cue_len.size)[b]
+        slack = 8 + 0.2 * np.minimum(line_len[a], cue_len[b])
+        bad = ((per_line > 1) & (cue_len[b] > line_len[a] + slack)) | \
+            ((per_cue > 1) & (line_len[a] > cue_len[b] + slack))
+        if not bad.any():
+            break
+        bad_n = np.flatnonzero(bad)
+        keep = np.delete(keep, bad_n[np.argmin(w[keep[bad_n]])])
+    return keep
+
+
+def _repeats(chain: np.ndarray, i: np.ndarray, j: np.ndarray, sim: np.ndarray,
+             screenplay: Screenplay, cue_start: np.ndarray, cue_end: np.ndarray,
+             duration: float) -> np.ndarray:
+    """A cue that matches several lines equally well ("Dad?", "No.") goes to the one whose
+    place keeps the film's pace: among the unmatched lines between the neighbouring matches
+    that match the cue at least as well, the one whose expected time since the previous match
+    and until the next (:func:`estimate_pace`) best fits the cue's time (least sum of absolute
+    log ratios)."""
+    if chain.size == 0:
+        return chain
+    cues_of_line: list[list[int]] = [[] for _ in screenplay.lines]
+    for p in chain:
+        cues_of_line[i[p]].append(int(j[p]))
+    layout = _layout(screenplay, cues_of_line, cue_start, cue_end)
+    cum = np.concatenate([[0.0], np.cumsum(layout.mu)])
+    t_start, t_end = cum[layout.line_element], cum[layout.line_element + 1]
+    expected_total = cum[-1]
+    by_cue: dict[int, list[int]] = {}
+    for p in range(i.size):
+        by_cue.setdefault(int(j[p]), []).append(p)
+    out = [int(p) for p in chain]
+    per_line = np.bincount(i[chain], minlength=len(screenplay.lines))
+    per_cue = np.bincount(j[chain], minlength=cue_start.size)
+
+    def misfit(seen: float, expected: float) -> float:
+        return abs(math.log((max(seen, 0.0) + 1) / (max(expected, 0.0) + 1)))
+
+    for n, p in enumerate(out):
+        a, c = int(i[p]), int(j[p])
+        if per_line[a] != 1 or per_cue[c] != 1:
+            continue  # split or merged: not a repeated short line
+        prev_line = int(i[out[n - 1]]) if n else -1
+        next_line = int(i[out[n + 1]]) if n + 1 < len(out) else len(screenplay.lines)
+        alts = [q for q in by_cue[c] if prev_line < i[q] < next_line and sim[q] >= sim[p]
+                and (per_line[i[q]] == 0 or q == p)]
+        if len(alts) < 2:
+            continue
+        seen_before = cue_start[c] - (cue_end[j[out[n - 1]]] if n else 0.0)
+        seen_after = (cue_start[j[out[n + 1]]] if n + 1 < len(out) else duration) - cue_end[c]
+        e_prev = t_end[prev_line] if n else 0.0
+        e_next = t_start[next_line] if n + 1 < len(out) else expected_total
+
+        costs = [misfit(seen_before, t_start[i[q]] - e_prev) + misfit(seen_after, e_next - t_end[i[q]])
+                 for q in alts]
+        best = alts[int(np.argmin(costs))]
+        if best != p:
+            per_line[a] -= 1
+            per_line[i[best]] += 1
+            out[n] = best
+    return np.array(out, np.int64)
 
 
 def align(screenplay: Screenplay, subtitles: Signals | None, duration: float,
@@ -167,32 +244,18 @@ def align(screenplay: Screenplay, subtitles: Signals | None, duration: float,
         lines = [normalize(x.text) for x in screenplay.lines]
         cues = [normalize(str(t)) for t in subtitles.column("text")]
         i, j, sim, w = candidate_pairs(lines, cues)
-        for p in _contiguous(best_chain(i, j, w, n_cues), i, j, w):
+        chain = _contiguous(best_chain(i, j, w, n_cues), i, j, w)
+        chain = _fragments(chain, i, j, w, np.array([len(x) for x in lines]),
+                           np.array([len(x) for x in cues]))
+        chain = _repeats(chain, i, j, sim, screenplay, cue_start, cue_end, duration)
+        for p in chain:
             a, b = int(i[p]), int(j[p])
             cues_of_line[a].append(b)
             if not sim[p] <= similarity[b]:  # NaN or better: this line is the cue's match
                 line_of_cue[b], similarity[b] = a, sim[p]
-    # Elements in reading order: (scene index, features, anchor start, anchor end, is heading)
-    # features: heading, action words, action paragraphs, unmatched words, unmatched lines
-    elems: list[tuple[int, np.ndarray, float, float, bool]] = []
-    for s, scene in enumerate(screenplay.scenes):
-        elems.append((s, np.array([1.0, 0, 0, 0, 0]), math.nan, math.nan, True))
-        for kind, n_words, idx in scene.items:
-            if kind == "dialogue" and cues_of_line[idx]:
-                c = cues_of_line[idx]
-                elems.append((s, np.zeros(5), float(cue_start[c].min()), float(cue_end[c].max()),
-                              False))
-            elif kind == "dialogue":
-                elems.append((s, np.array([0, 0, 0, n_words, 1.0]), math.nan, math.nan, False))
-            else:
-                elems.append((s, np.array([0, n_words, 1.0, 0, 0]), math.nan, math.nan, False))
-    elems = [(s, float(f @ DEFAULT_PACE), a, b, h) for s, f, a, b, h in elems]
-    starts = _fill(elems, duration)
-    heads = [k for k, e in enumerate(elems) if e[4]]
-    bounds = np.array([starts[k] for k in heads] + [duration])
-    bounds[0] = 0.0
-    if cuts is not None and len(cuts):
-        bounds = _snap(bounds, elems, heads, starts, np.sort(np.asarray(cuts, np.float64)))
+    layout = _layout(screenplay, cues_of_line, cue_start, cue_end)
+    bounds = layout.place(duration, None if cuts is None or not len(cuts)
+                          else np.sort(np.asarray(cuts, np.float64)))
     bounds = np.maximum.accumulate(np.clip(bounds, 0.0, duration))
     n_scene = len(screenplay.scenes)
     total = np.array([len(sc.line_indices) for sc in screenplay.scenes], np.int64)
@@ -210,54 +273,218 @@ def align(screenplay: Screenplay, subtitles: Signals | None, duration: float,
     return Alignment(table, line_of_cue, similarity, cues_of_line)
 
 
-#: Seconds per heading, action word, action paragraph, unmatched dialogue word and unmatched
-#: line: the "one page, one minute" rule of thumb (~200 words a page) and speech at ~3 words
-#: a second. Only their ratios matter (they split gaps whose length the anchors fix).
-DEFAULT_PACE = np.array([1.0, 0.3, 0.0, 0.3, 0.6])
+@dataclass(frozen=True)
+class Pace:
+    """Expected screen time of what the subtitles don't time: seconds per action word, per
+    word and per line of a dialogue line (on top of its words), for a scene change (the end of
+    one scene plus the heading of the next) and the padding between a line's screen time and
+    its cue (each side)."""
+
+    action_word: float
+    speech_word: float
+    speech_line: float
+    scene_change: float
+    padding: float
+    noise: float  # relative spread (standard deviation / mean) of an element's screen time
 
 
-def _fill(elems: list[tuple[int, float, float, float, bool]], duration: float) -> list[float]:
-    """Start time of every element: anchors keep their cue start; the free elements between
-    two anchors share the gap in proportion to their weights."""
-    starts = [math.nan] * len(elems)
-    anchors = [k for k, e in enumerate(elems) if not math.isnan(e[2])]
-    # sentinels: the film's start and end
-    prev_k, prev_t = -1, 0.0
-    for k in anchors + [len(elems)]:
-        next_t = elems[k][2] if k < len(elems) else duration
-        free = list(range(prev_k + 1, k))
-        lo, hi = prev_t, max(next_t, prev_t)
-        if k < len(elems) and next_t < prev_t:  # overlapping anchors: meet in the middle
-            lo = hi = (prev_t + next_t) / 2
-        weights = np.array([elems[f][1] for f in free], np.float64)
-        if free:
-            cum = np.concatenate([[0.0], np.cumsum(weights)[:-1]])
-            total = weights.sum()
-            # a heading is a cut: the boundary sits in the middle of its share
-            cum = cum + np.array([weights[n] / 2 if elems[f][4] else 0.0
-                                  for n, f in enumerate(free)])
-            for f, c in zip(free, cum, strict=True):
-                starts[f] = lo + (hi - lo) * (c / total if total > 0 else 0.5)
-        if k < len(elems):
-            starts[k] = elems[k][2]
-            prev_k, prev_t = k, max(prev_t, elems[k][3])
-    return starts
+#: The fallback pace, where a film's own matched dialogue gives fewer than
+#: :data:`MIN_OBSERVATIONS` observations of a quantity: the "one page, one minute" rule of thumb
+#: (~200 words a page) and speech at ~3 words a second.
+DEFAULT_PACE = Pace(action_word=0.3, speech_word=0.3, speech_line=0.6, scene_change=1.5,
+                    padding=0.1, noise=0.15)
+MIN_OBSERVATIONS = 5
 
 
-def _snap(bounds: np.ndarray, elems, heads: list[int], starts: list[float],
-          cuts: np.ndarray) -> np.ndarray:
-    """Move each inner scene boundary to the nearest cut inside its gap between anchors."""
-    out = bounds.copy()
-    a_start = np.array([e[2] for e in elems], np.float64)
-    a_end = np.array([e[3] for e in elems], np.float64)
-    # latest anchor end before each element, earliest anchor start after it
-    before = np.concatenate([[0.0], np.fmax.accumulate(np.nan_to_num(a_end, nan=0.0))[:-1]])
-    after = np.concatenate([np.fmin.accumulate(np.nan_to_num(a_start, nan=np.inf)[::-1])[::-1][1:],
-                            [np.inf]])
-    for s in range(1, len(heads)):
-        k = heads[s]
-        lo, hi = before[k], after[k]
-        inside = cuts[(cuts >= lo - 0.05) & (cuts <= hi + 0.05)]
-        if inside.size:
-            out[s] = inside[np.argmin(np.abs(inside - bounds[s]))]
-    return out
+def estimate_pace(screenplay: Screenplay, cues_of_line: list[list[int]], cue_start: np.ndarray,
+                  cue_end: np.ndarray) -> Pace:
+    """The film's own pace, from its matched dialogue, by medians (robust to wrong matches,
+    cut lines and rewritten ones):
+
+    * ``padding``: half the median gap between the cues of two matched lines that follow each
+      other directly in a scene;
+    * ``speech_word``, ``speech_line``: Theil-Sen line (median of pairwise slopes) of a matched
+      line's cue span (+ padding) against its words, over lines with cues of their own;
+    * ``action_word``: median of (gap - padding) / action words over gaps between two matched
+      lines of one scene with only action between them;
+    * ``scene_change``: median of (gap - padding - action) over gaps between the last matched
+      line of a scene and the first of the next, with only action between them.
+    """
+    owners: dict[int, int] = {}
+    for cs in cues_of_line:
+        for c in cs:
+            owners[c] = owners.get(c, 0) + 1
+    # matched lines in reading order with the action words since the previous matched line
+    seq: list[tuple[int, float, float, int, float, bool]] = []  # scene, start, end, words, action
+    action, clean = 0.0, True
+    for s, scene in enumerate(screenplay.scenes):
+        for kind, n_words, idx in scene.items:
+            if kind == "action":
+                action += n_words
+            elif cues_of_line[idx]:
+                c = cues_of_line[idx]
+                own = all(owners[x] == 1 for x in c)
+                seq.append((s, float(cue_start[c].min()), float(cue_end[c].max()), n_words,
+                            action if clean else math.nan, own))
+                action, clean = 0.0, True
+            else:
+                clean = False  # an unmatched line in the gap: its time is unknown
+    seq_a = np.array([(s, a, b, n, w, own) for s, a, b, n, w, own in seq], np.float64).reshape(-1, 6)
+    sc, a, b, n, w, own = seq_a.T
+    gap = a[1:] - b[:-1]
+    same = (sc[1:] == sc[:-1]) & ~np.isnan(w[1:]) & (gap >= 0)
+    nxt = (sc[1:] == sc[:-1] + 1) & ~np.isnan(w[1:]) & (gap >= 0)
+    d = DEFAULT_PACE
+
+    def median(x: np.ndarray, default: float) -> float:
+        return float(np.median(x)) if x.size >= MIN_OBSERVATIONS else default
+
+    padding = max(0.0, median(gap[same & (w[1:] == 0)], 2 * d.padding) / 2)
+    act = same & (w[1:] > 0)
+    action_word = max(0.0, median((gap[act] - 2 * padding) / w[1:][act], d.action_word))
+    scene_change = max(0.0, median(gap[nxt] - 2 * padding - action_word * w[1:][nxt],
+                                   d.scene_change))
+    speech_word, speech_line = d.speech_word, d.speech_line
+    pick = np.flatnonzero(own > 0)
+    if pick.size >= MIN_OBSERVATIONS and np.ptp(n[pick]) > 0:
+        pick = pick[:: max(1, pick.size // 800)]  # Theil-Sen is quadratic: at most ~800 lines
+        slope, icpt, _, _ = theilslopes(b[pick] - a[pick] + 2 * padding, n[pick])
+        if slope > 0:
+            speech_word, speech_line = float(slope), max(0.0, float(icpt))
+    noise = d.noise
+    ratios = (gap[act] - 2 * padding) / w[1:][act]
+    if ratios.size >= MIN_OBSERVATIONS and action_word > 0:  # robust spread: 1.4826 MAD
+        noise = float(1.4826 * np.median(np.abs(ratios - action_word)) / action_word)
+    return Pace(action_word, speech_word, speech_line, scene_change, padding, noise)
+
+
+class _Layout:
+    """The screenplay as a row of elements (per scene: the heading's lead-in, action paragraphs
+    and dialogue lines, the scene's tail) with expected durations ``mu``; ``fixed`` boundary
+    times come from matched cues (boundary ``k`` is the start of element ``k``)."""
+
+    def __init__(self, mu: np.ndarray, fixed: dict[int, float], heads: np.ndarray,
+                 noise: float, line_element: np.ndarray):
+        self.mu = mu
+        self.line_element = line_element  # element of every dialogue line
+        self.var = (noise * mu) ** 2  # timing noise proportional to an element's length
+        self.fixed = fixed
+        self.heads = heads
+
+    def place(self, duration: float, cuts: np.ndarray | None) -> np.ndarray:
+        """Start of every scene (and ``duration`` at the end)."""
+        n = self.mu.size
+        fixed = {k: v for k, v in self.fixed.items() if 0 < k < n}
+        fixed[0], fixed[n] = 0.0, duration
+        pos = sorted(fixed)
+        vals = np.maximum.accumulate(np.clip([fixed[k] for k in pos], 0.0, duration))
+        fixed = dict(zip(pos, vals.tolist(), strict=True))
+        times = np.zeros(n + 1)
+        sigma = np.zeros(n + 1)
+        for b1, b2 in zip(pos[:-1], pos[1:], strict=True):
+            self._segment(b1, fixed[b1], b2, fixed[b2], times, sigma)
+        times[n] = duration
+        if cuts is not None and cuts.size:
+            self._snap(pos, fixed, times, sigma, cuts)
+        return np.append(times[self.heads], duration)
+
+    def _segment(self, b1: int, t1: float, b2: int, t2: float, times: np.ndarray,
+                 sigma: np.ndarray) -> None:
+        """Share the gap ``[t1, t2]`` between the free elements ``b1 .. b2-1``: each gets its
+        expected duration plus a share of the surplus (or shortfall) in proportion to its
+        variance (the conditional mean under independent noise proportional to length)."""
+        times[b1], sigma[b1] = t1, 0.0
+        if b2 <= b1 + 1:
+            return
+        mu, var = self.mu[b1:b2], self.var[b1:b2]
+        gap, total_mu, total_var = t2 - t1, mu.sum(), var.sum()
+        if total_mu <= 0:
+            x = np.full(mu.size, gap / mu.size)
+        else:
+            x = mu + var / total_var * (gap - total_mu)
+            if (x < 0).any():
+                x = mu * gap / total_mu
+        cum = np.cumsum(x)[:-1]
+        times[b1 + 1:b2] = t1 + cum
+        v_before = np.cumsum(var)[:-1]
+        sigma[b1 + 1:b2] = np.sqrt(v_before * (total_var - v_before) / max(total_var, 1e-12))
+
+    def _snap(self, pos: list[int], fixed: dict[int, float], times: np.ndarray,
+              sigma: np.ndarray, cuts: np.ndarray) -> None:
+        """Move scene boundaries onto shot cuts, the surest first. A boundary's estimate and
+        spread give each cut inside its gap (between fixed times) a probability (a normal
+        prior around the estimate); the boundary goes to the likeliest cut. When that cut is
+        more likely right than wrong (> 0.5), it becomes fixed, and the boundaries left in the
+        gap are placed again from the narrower gaps."""
+        import bisect
+
+        todo = {int(h) for h in self.heads[1:] if int(h) not in fixed}
+        best: dict[int, tuple[float, float]] = {}  # head -> (probability, cut)
+
+        def choice(h: int) -> tuple[float, float]:
+            i = bisect.bisect_left(pos, h)
+            lo, hi = fixed[pos[i - 1]], fixed[pos[i]]
+            inside = cuts[(cuts >= lo - 0.05) & (cuts <= hi + 0.05)]
+            if not inside.size:
+                return -1.0, math.nan
+            z = (inside - times[h]) / max(sigma[h], 1e-3)
+            like = np.exp(-0.5 * (z - z[np.argmin(np.abs(z))]) ** 2)  # scaled: no underflow
+            k = int(np.argmax(like))
+            return float(like[k] / like.sum()), float(np.clip(inside[k], lo, hi))
+
+        while todo:
+            for h in todo:
+                if h not in best:
+                    best[h] = choice(h)
+            h = max(todo, key=lambda k: best[k][0])
+            prob, t = best[h]
+            if prob <= 0.5:  # no sure snap left: the rest go to their likeliest cut, unfixed
+                for k in todo:
+                    if best[k][0] >= 0:
+                        times[k] = best[k][1]
+                return
+            todo.remove(h)
+            del best[h]
+            times[h] = t
+            i = bisect.bisect_left(pos, h)
+            b1, b2 = pos[i - 1], pos[i]
+            pos.insert(i, h)
+            fixed[h] = t
+            self._segment(b1, fixed[b1], h, t, times, sigma)
+            self._segment(h, t, b2, fixed[b2], times, sigma)
+            for k in [k for k in best if b1 < k < b2]:
+                del best[k]
+
+
+def _layout(screenplay: Screenplay, cues_of_line: list[list[int]], cue_start: np.ndarray,
+            cue_end: np.ndarray) -> _Layout:
+    pace = estimate_pace(screenplay, cues_of_line, cue_start, cue_end)
+    mu: list[float] = []
+    heads: list[int] = []
+    line_element = np.zeros(len(screenplay.lines), np.int64)
+    starts: dict[int, float] = {}  # element -> its cue start - padding
+    ends: dict[int, float] = {}  # element + 1 -> its cue end + padding
+    for scene in screenplay.scenes:
+        heads.append(len(mu))
+        mu.append(pace.scene_change / 2)  # the heading's lead-in
+        for kind, n_words, idx in scene.items:
+            if kind == "action":
+                mu.append(pace.action_word * n_words)
+                continue
+            line_element[idx] = len(mu)
+            c = cues_of_line[idx]
+            if c:
+                starts[len(mu)] = float(cue_start[c].min()) - pace.padding
+                ends[len(mu) + 1] = float(cue_end[c].max()) + pace.padding
+            mu.append(pace.speech_word * n_words + pace.speech_line)
+        mu.append(pace.scene_change / 2)  # the scene's tail
+    fixed: dict[int, float] = {}
+    for k in set(starts) | set(ends):
+        if k in starts and k in ends:
+            if ends[k] <= starts[k] + pace.padding:  # two matched lines meet: the middle
+                fixed[k] = (starts[k] + ends[k]) / 2
+            # else: one cue holds both lines (merged): the boundary between them is free
+        else:
+            fixed[k] = starts.get(k, ends.get(k))
+    return _Layout(np.array(mu, np.float64), fixed, np.array(heads, np.int64), pace.noise,
+                   line_element)

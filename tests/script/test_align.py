@@ -67,7 +67,7 @@ def test_derived_pairs_place_scenes_within_a_second(shared_data, tmp_path, name)
     cues, long lines split, an offset of 3.5 s and a 25/23.976 drift (undone by the reader's
     options), whole scenes cut (3 %). Measured shares in docs/script.md."""
     sp = read_screenplay(shared_data / "text" / f"{name}.fountain")
-    shares, shares_cuts, dropped_conf = [], [], []
+    shares, shares_cuts, dropped_conf, kept_conf = [], [], [], []
     for seed in range(3):
         pair = derive_pair(sp, seed=seed)
         a, ok = _placed(sp, pair, tmp_path, with_cuts=False)
@@ -77,11 +77,14 @@ def test_derived_pairs_place_scenes_within_a_second(shared_data, tmp_path, name)
         dropped_conf += a.scenes.column("confidence")[pair.dropped_scenes].tolist()
         kept = np.setdiff1d(np.arange(len(sp.scenes)), pair.dropped_scenes)
         with_lines = [k for k in kept if sp.scenes[k].line_indices]
-        assert np.mean(a.scenes.column("confidence")[with_lines]) > 0.8
-    # shot cuts from a movie analysis pull the boundaries onto the true cuts
-    assert np.mean(shares_cuts) >= {"Big-Fish": 0.87, "The-Last-Birthday-Card": 0.78}.get(name, 0.95)
+        kept_conf += a.scenes.column("confidence")[with_lines].tolist()
+    assert np.mean(kept_conf) > 0.8  # 10 % of lines cut: most of the rest matched
+    # shot cuts from a movie analysis pull the boundaries onto the true cuts (docs/script.md:
+    # measured 100 %, 95.5 %, 88.2 %; without cuts 91.7 %, 74.9 %, 55.6 %, which is near what
+    # the derivation's random timing leaves observable: 97 %, 82 %, 58 %)
+    assert np.mean(shares_cuts) >= {"Big-Fish": 0.93, "The-Last-Birthday-Card": 0.85}.get(name, 0.99)
     assert np.mean(shares_cuts) >= np.mean(shares)
-    assert np.mean(shares) >= {"Big-Fish": 0.68, "The-Last-Birthday-Card": 0.48}.get(name, 0.95)
+    assert np.mean(shares) >= {"Big-Fish": 0.72, "The-Last-Birthday-Card": 0.52}.get(name, 0.9)
     if dropped_conf:  # scenes whose dialogue is missing get low confidence
         assert np.median(dropped_conf) < 0.3
 
