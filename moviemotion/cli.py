@@ -53,6 +53,7 @@ _COMMAND_MODULES = [
     "moviemotion.commands.emotion",
     "moviemotion.commands.audience",
     "moviemotion.commands.movie",
+    "moviemotion.commands.scenes",
     "moviemotion.commands.script",
 ]
 

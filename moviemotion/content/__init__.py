@@ -23,6 +23,7 @@ from moviemotion.content.base import (
 )
 from moviemotion.content.faces import FacesAnalyzer
 from moviemotion.content.picture import LookAnalyzer, MotionAnalyzer, brightness, colorfulness
+from moviemotion.content.scenes import SceneClassifier, ScenesAnalyzer
 from moviemotion.content.shots import ShotsAnalyzer
 from moviemotion.content.sound import AudioAnalyzer, NoAudioWarning
 
@@ -36,6 +37,8 @@ __all__ = [
     "MotionAnalyzer",
     "MovieAnalyzer",
     "NoAudioWarning",
+    "SceneClassifier",
+    "ScenesAnalyzer",
     "ShotsAnalyzer",
     "arousal_curve",
     "brightness",

@@ -155,6 +155,9 @@ def multilabel_f1(y_true: np.ndarray, scores: np.ndarray,
     y_true, scores = np.atleast_2d(y_true).astype(int), np.atleast_2d(scores)
     t = 0.5 if thresholds is None else np.asarray(thresholds, dtype=float)
     pred = (scores >= t).astype(int)
+    if y_true.shape[1] == 1:  # scikit-learn reads one column as binary, without "samples"
+        f = float(f1_score(y_true[:, 0], pred[:, 0], zero_division=0))
+        return {"micro": f, "macro": f, "samples": float(np.mean(y_true[:, 0] & pred[:, 0]))}
     return {avg: float(f1_score(y_true, pred, average=avg, zero_division=0))
             for avg in ("micro", "macro", "samples")}
 

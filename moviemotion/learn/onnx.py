@@ -78,10 +78,13 @@ def activate(logits, kind: str):
 def export_onnx(net, path: str | os.PathLike[str], task: Task,
                 metadata: dict[str, Any] | None = None, mirror: bool = False, *,
                 input_name: str = "input", output_name: str | None = None,
-                squeeze_channel: bool = False) -> Path:
+                squeeze_channel: bool = False, model=None,
+                extra_outputs: Sequence[str] = ()) -> Path:
     """Write ``net`` (put in eval mode) to ``path`` as single-file ONNX, atomically; returns
     the path. The batch axis is dynamic; ``metadata`` values (JSON-encoded unless strings)
-    join the task's in the model's metadata properties."""
+    join the task's in the model's metadata properties. ``model``: a ready wrapper of ``net``
+    to export instead of :func:`inference_model`'s, returning the task's output first and then
+    one tensor per name of ``extra_outputs`` (e.g. :mod:`moviemotion.learn.cam`'s feature map)."""
     import onnx
     import torch
 
@@ -89,16 +92,18 @@ def export_onnx(net, path: str | os.PathLike[str], task: Task,
         raise InputError(f"task {task.name!r}: mirror averaging needs image inputs")
     path = Path(path)
     net.eval()
-    model = inference_model(net, task, mirror, squeeze_channel).eval().cpu()
+    model = (model if model is not None
+             else inference_model(net, task, mirror, squeeze_channel)).eval().cpu()
     shape = task.input_shape[1:] if squeeze_channel else task.input_shape
     output_name = output_name or OUTPUT_NAMES[task.kind]
     with atomic_path(path) as tmp:
         with warnings.catch_warnings():   # the TorchScript exporter is "legacy" but exact
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.filterwarnings("ignore", message="Constant folding")
+            names = [output_name, *extra_outputs]
             torch.onnx.export(model, (torch.zeros(2, *shape),), str(tmp), input_names=[input_name],
-                              output_names=[output_name], opset_version=OPSET,
-                              dynamic_axes={input_name: {0: "n"}, output_name: {0: "n"}},
+                              output_names=names, opset_version=OPSET,
+                              dynamic_axes={input_name: {0: "n"}, **{o: {0: "n"} for o in names}},
                               dynamo=False)
         proto = onnx.load(str(tmp))
         meta = {"classes": json.dumps(list(task.outputs)), "mirror_averaged": json.dumps(mirror)}

@@ -77,3 +77,25 @@ class Net(nn.Module):
 def gap_linear_maps(features: torch.Tensor, linear: nn.Linear) -> torch.Tensor:
     """CAMs of a "global average pooling + linear" head: ``W f + b`` at every position."""
     return torch.einsum("kc,nchw->nkhw", linear.weight, features) + linear.bias.view(1, -1, 1, 1)
+
+
+def gap_linear_head(channels: int, num_outputs: int, dropout: float) -> nn.Sequential:
+    """Global average pooling, flatten, dropout, linear: the head whose CAMs are exact."""
+    return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout),
+                         nn.Linear(channels, num_outputs))
+
+
+class GapLinearNet(Net):
+    """A network made of ``self.features`` (a module giving the last feature map) and
+    ``self.head`` (:func:`gap_linear_head`), so its class activation maps are exact."""
+
+    cam_exact = True
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.features(x)
+
+    def forward_head(self, features: torch.Tensor) -> torch.Tensor:
+        return self.head(features)
+
+    def class_maps(self, features: torch.Tensor) -> torch.Tensor:
+        return gap_linear_maps(features, self.head[-1])

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import torch
 from torch import nn
 
-from moviemotion.learn.archs.common import Net, Normalize, conv_bn_relu, gap_linear_maps
+from moviemotion.learn.archs.common import GapLinearNet, Normalize, conv_bn_relu, gap_linear_head
 
 RECIPE = {"optimizer": "sgd", "lr": 0.05, "weight_decay": 5e-4, "batch_size": 64,
           "label_smoothing": 0.1, "augment": "strong", "schedule": "cosine", "epochs": 60}
 
 
-class VGG(Net):
-    cam_exact = True
+class VGG(GapLinearNet):
 
     def __init__(self, input_shape: Sequence[int] = (1, 48, 48), num_outputs: int = 7,
                  mean: float | Sequence[float] = 0.0, std: float | Sequence[float] = 1.0,
@@ -38,14 +36,4 @@ class VGG(Net):
             c_in = c_out
         self.features = nn.Sequential(*layers)
         # (the shipped checkpoints' keys: features.*, head.3.*)
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout),
-                                  nn.Linear(c_in, num_outputs))
-
-    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
-        return self.features(x)
-
-    def forward_head(self, features: torch.Tensor) -> torch.Tensor:
-        return self.head(features)
-
-    def class_maps(self, features: torch.Tensor) -> torch.Tensor:
-        return gap_linear_maps(features, self.head[3])
+        self.head = gap_linear_head(c_in, num_outputs, dropout)

@@ -1,0 +1,139 @@
+"""Scene-model commands: ``moviemotion scenes PATH``, ``moviemotion train scenes`` and
+``moviemotion ship scenes``."""
+
+from __future__ import annotations
+
+import shlex
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from moviemotion.errors import InputError
+from moviemotion.progress import console
+
+
+def scenes_command(
+    path: Annotated[Path, typer.Argument(help="An image file, a folder of images, or a video.")],
+    model: Annotated[Path | None, typer.Option(help="Scene model .onnx (default: shipped).")] = None,
+    fps: Annotated[float, typer.Option(help="Video: frames classified per second.")] = 2.0,
+    top: Annotated[int, typer.Option(help="Classes listed per image / second (1-17).")] = 5,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Also write the table as CSV (or .parquet for a video).")] = None,
+    cam_dir: Annotated[Path | None, typer.Option(
+        "--cam-dir", help="Images: write each image with the heat map of its top class "
+        "(PNG) into this folder.")] = None,
+    threads: Annotated[int | None, typer.Option(help="Inference threads.")] = None,
+) -> None:
+    """Top scene classes (17 places) of images, or of a video per second.
+
+    Example: `moviemotion scenes photo.jpg`
+
+    More:
+
+      `moviemotion scenes stills/ -o stills.csv --cam-dir stills-cam/`
+
+      `moviemotion scenes film.mp4 --fps 1 -o film-scenes.parquet`
+    """
+    from rich.table import Table
+
+    from moviemotion.content.scenes import SceneClassifier, classify_path
+
+    if not 1 <= top <= 17:
+        raise InputError(f"--top {top}: must be between 1 and 17")
+    classifier = SceneClassifier(model, threads)
+    rows, written = classify_path(path, classifier, fps=fps, top=top, out=out, cam_dir=cam_dir)
+    table = Table(show_edge=False)
+    for col in rows[0] if rows else ["item"]:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*[str(v) for v in row.values()])
+    console.print(table)
+    for p in written:
+        console.print(f"wrote {p}", style="dim", highlight=False, markup=False)
+
+
+def train_scenes_command(
+    data: Annotated[Path, typer.Option(help="The scenes data folder (scene15/, intel6/).")],
+    run_dir: Annotated[Path | None, typer.Option(
+        "--run-dir", "-o", help="Run folder (default runs/scenes-TIME).")] = None,
+    size: Annotated[int, typer.Option(help="Input size in pixels (square).")] = 64,
+    arch: Annotated[str, typer.Option(help="Architecture (needs exact CAMs): resnet, vgg.")] = "resnet",
+    arch_arg: Annotated[list[str] | None, typer.Option(
+        "--arch-arg", "-A", help="Architecture option KEY=VALUE (repeatable), e.g. width=32.")] = None,
+    epochs: Annotated[int | None, typer.Option(help="Epochs (default: the recipe's).")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Batch size.")] = None,
+    lr: Annotated[float | None, typer.Option(help="Peak learning rate.")] = None,
+    augment: Annotated[str | None, typer.Option(help="none, flip, light or strong.")] = None,
+    scene15_repeat: Annotated[int, typer.Option(help="15-Scene repeats per epoch.")] = 2,
+    limit: Annotated[int | None, typer.Option(
+        help="At most this many images per dataset and split (a quick pipeline check).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed (also the Intel6 validation split).")] = 0,
+    device: Annotated[str, typer.Option(help="cpu, cuda or cuda:N.")] = "cpu",
+    threads: Annotated[int | None, typer.Option(help="CPU threads for torch.")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue the run in --run-dir.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Train the scene classifier on 15-Scene + Intel6 (one 17-class label set, see
+    docs/scenes.md); writes a run folder (config, metrics per epoch, checkpoints). Then
+    `moviemotion ship scenes RUN --data DATA` exports and scores it.
+
+    Example: `moviemotion train scenes --data ../shared/data/scenes -A width=32 --epochs 8 -o runs/scenes`
+    """
+    from moviemotion.commands.emotion import parse_arch_args
+    from moviemotion.content.scene_training import train_scenes
+    from moviemotion.learn.train import TrainConfig
+
+    if resume and run_dir is None:
+        raise InputError("--resume needs --run-dir, the run folder to continue")
+    if not 16 <= size <= 512:
+        raise InputError(f"--size {size}: must be between 16 and 512")
+    run_dir = run_dir or Path("runs") / f"scenes-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    args = ["moviemotion", "train", "scenes", "--data", str(data), "--size", str(size)]
+    for item in arch_arg or []:
+        args += ["-A", item]
+    for name, value in (("epochs", epochs), ("batch-size", batch_size), ("lr", lr),
+                        ("augment", augment), ("limit", limit), ("threads", threads)):
+        if value is not None:
+            args += [f"--{name}", str(value)]
+    args += ["--seed", str(seed), "-o", str(run_dir)]
+    cfg = TrainConfig(data=str(data), arch=arch, arch_args=parse_arch_args(arch_arg),
+                      epochs=epochs, batch_size=batch_size, lr=lr, augment=augment, seed=seed,
+                      device=device, threads=threads, command=shlex.join(args))
+    train_scenes(data, run_dir, size=size, config=cfg, resume=resume, quiet=quiet, limit=limit,
+                 scene15_repeat=scene15_repeat, on_finish=lambda _: None)
+    console.print(f"trained {run_dir}; ship it with `moviemotion ship scenes {run_dir} "
+                  f"--data {data}`", highlight=False, markup=False)
+
+
+def ship_scenes_command(
+    run_dir: Annotated[Path, typer.Argument(help="A finished `train scenes` run folder.")],
+    data: Annotated[Path, typer.Option(help="The scenes data folder (for the scores).")],
+    dest: Annotated[Path | None, typer.Option(
+        help="Where to write the model (default: the package's shipped scenes.onnx).")] = None,
+    mirror: Annotated[bool, typer.Option(help="Average each image with its mirror image.")] = True,
+    threads: Annotated[int, typer.Option(help="Threads for scoring and the speed figure.")] = 2,
+) -> None:
+    """Export a run's best epoch as the scene model (ONNX with the feature map for class
+    activation maps), score it per dataset and write its model card beside it.
+
+    Example: `moviemotion ship scenes runs/scenes --data ../shared/data/scenes`
+    """
+    import json
+
+    from moviemotion.content.scene_training import ship_scenes
+
+    path = ship_scenes(run_dir, data, dest, mirror, threads)
+    card = json.loads(path.with_suffix(".json").read_text())
+    acc = ", ".join(f"{k} {v['accuracy']:.1%}" for k, v in card["metrics"].items())
+    console.print(f"shipped {run_dir} as {path}: {acc}; {card['file']['bytes']:,} bytes",
+                  highlight=False, markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    from moviemotion.commands.emotion import verb_group
+
+    app.command("scenes")(scenes_command)
+    verb_group(app, "train").command("scenes")(train_scenes_command)
+    verb_group(app, "ship").command("scenes")(ship_scenes_command)
