@@ -55,6 +55,8 @@ _COMMAND_MODULES = [
     "moviemotion.commands.movie",
     "moviemotion.commands.scenes",
     "moviemotion.commands.script",
+    "moviemotion.commands.posters",
+    "moviemotion.commands.faceid",
 ]
 
 

@@ -19,7 +19,7 @@ LAYERS = [
     {"errors", "io", "signals", "registry", "progress", "__init__"},
     {"video"},
     {"faces", "learn"},
-    {"emotion", "flash", "content", "audience", "script", "samples"},
+    {"emotion", "flash", "content", "audience", "script", "samples", "posters", "faceid"},
     {"report"},
     {"jobs"},
     {"commands", "cli", "__main__"},

@@ -9,7 +9,7 @@ Each entry is an :class:`Architecture`: a constructor taking ``input_shape`` (C,
 
 >>> from moviemotion.learn.archs import ARCHITECTURES, build
 >>> ARCHITECTURES.names()
-['bionic', 'mini_xception', 'vgg', 'resnet', 'mlp']
+['bionic', 'mini_xception', 'vgg', 'resnet', 'mlp', 'siamese']
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 from torch import nn
 
 from moviemotion.errors import InputError
-from moviemotion.learn.archs import bionic, mini_xception, mlp, resnet, vgg
+from moviemotion.learn.archs import bionic, mini_xception, mlp, resnet, siamese, vgg
 from moviemotion.learn.archs.common import Net
 from moviemotion.learn.task import Task
 from moviemotion.registry import Registry
@@ -42,7 +42,7 @@ ARCHITECTURES: Registry[Architecture] = Registry("architecture")
 for _mod, _cls, _inputs in ((bionic, bionic.Bionic, "image"),
                             (mini_xception, mini_xception.MiniXception, "image"),
                             (vgg, vgg.VGG, "image"), (resnet, resnet.ResNet, "image"),
-                            (mlp, mlp.MLP, "any")):
+                            (mlp, mlp.MLP, "any"), (siamese, siamese.Siamese, "any")):
     _name = _mod.__name__.rsplit(".", 1)[-1]
     _summary = _mod.__doc__.splitlines()[0]
     ARCHITECTURES.register(_name, Architecture(_name, _cls, _mod.RECIPE, _summary, _inputs),

@@ -1,0 +1,102 @@
+"""Face-verification commands: ``moviemotion train faceid``, ``moviemotion ship faceid`` and
+``moviemotion faceid A B`` (similarity of two face crops)."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from moviemotion.commands.emotion import parse_arch_args, verb_group
+from moviemotion.progress import console
+
+
+def faceid_command(
+    first: Annotated[Path, typer.Argument(help="A face crop (image file).")],
+    second: Annotated[Path, typer.Argument(help="Another face crop.")],
+    model: Annotated[Path | None, typer.Option(help="An .onnx face embedding (default: shipped).")] = None,
+) -> None:
+    """Whether two face crops show the same person: cosine similarity of their embeddings
+    and the decision at the shipped threshold (exit 0 either way).
+
+    Example: `moviemotion faceid seat1.png seat2.png`
+    """
+    from moviemotion.faceid.data import read_face
+    from moviemotion.faceid.verifier import FaceVerifier
+
+    faces = [read_face(first, None), read_face(second, None)]
+    v = FaceVerifier(model)
+    e = v.embed(faces)
+    sim = v.similarity(e[0], e[1])
+    typer.echo(f"similarity {sim:.3f} (threshold {v.threshold:.3f}): "
+               f"{'same person' if sim >= v.threshold else 'different people'}")
+
+
+def train_faceid_command(
+    data: Annotated[Path, typer.Option(help="Face folder with labels.csv (path,identity).")],
+    run_dir: Annotated[Path, typer.Option("--run-dir", "-o", help="Run folder.")] = Path("runs/faceid"),
+    arch: Annotated[str, typer.Option(help="Architecture (moviemotion.learn.archs).")] = "vgg",
+    arch_arg: Annotated[list[str] | None, typer.Option(
+        "--arch-arg", "-A", help="Architecture option KEY=VALUE (repeatable), e.g. width=16.")] = None,
+    dim: Annotated[int, typer.Option(min=2, help="Embedding dimensions.")] = 64,
+    margin: Annotated[float, typer.Option(min=0.0, max=2.0, help="Triplet margin (unit vectors).")] = 0.2,
+    epochs: Annotated[int | None, typer.Option(help="Epochs (default: the recipe's).")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Batch size (several faces per identity).")] = None,
+    lr: Annotated[float | None, typer.Option(help="Peak learning rate.")] = None,
+    optimizer: Annotated[str | None, typer.Option(help="sgd or adam.")] = None,
+    augment: Annotated[str | None, typer.Option(help="none, flip, light or strong (default light).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed (also of the identity split).")] = 0,
+    device: Annotated[str, typer.Option(help="cpu, cuda or cuda:N.")] = "cpu",
+    threads: Annotated[int | None, typer.Option(help="CPU threads for torch.")] = None,
+    limit: Annotated[int | None, typer.Option(min=2, help="About N training faces (a quick test).")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue the run in --run-dir.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Train the face embedding with the triplet loss (semi-hard negatives), identities split
+    into train / val (best epoch) / test (reported): test.json, baselines.json (raw-pixel
+    cosine on the same pairs), split.json and the kit's run files.
+
+    Example: `moviemotion train faceid --data yaleb_cropped/ -A width=16 --epochs 40 -o runs/faceid`
+    """
+    from moviemotion.faceid.training import train_faceid
+    from moviemotion.learn.train import TrainConfig
+
+    args = ["moviemotion", "train", "faceid", "--data", str(data), "--arch", arch]
+    for item in arch_arg or []:
+        args += ["-A", item]
+    for name, v in (("--dim", dim if dim != 64 else None), ("--margin", margin if margin != 0.2 else None),
+                    ("--epochs", epochs), ("--batch-size", batch_size), ("--lr", lr),
+                    ("--optimizer", optimizer), ("--augment", augment), ("--seed", seed or None),
+                    ("--device", None if device == "cpu" else device), ("--threads", threads),
+                    ("--limit", limit)):
+        if v is not None:
+            args += [name, str(v)]
+    args += ["-o", str(run_dir)] + (["--resume"] if resume else [])
+    cfg = TrainConfig(data=str(data), arch=arch, arch_args=parse_arch_args(arch_arg), epochs=epochs,
+                      batch_size=batch_size, lr=lr, optimizer=optimizer, augment=augment, seed=seed,
+                      device=device, threads=threads, command=shlex.join(args))
+    train_faceid(data, run_dir, cfg, dim=dim, margin=margin, limit=limit, resume=resume, quiet=quiet)
+
+
+def ship_faceid_command(
+    run_dir: Annotated[Path, typer.Argument(help="A finished run folder (from `train faceid`).")],
+    dest: Annotated[Path | None, typer.Option(
+        help="Where to install (default: the package's faceid/weights/faceid.onnx).")] = None,
+) -> None:
+    """Install a finished face-embedding run as the shipped model, with its model card and the
+    decision threshold (the validation identities' equal-error point) in its metadata.
+
+    Example: `moviemotion ship faceid runs/faceid`
+    """
+    from moviemotion.faceid.training import ship
+
+    path = ship(run_dir, dest)
+    console.print(f"shipped {run_dir} as {path}", highlight=False, markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("faceid")(faceid_command)
+    verb_group(app, "train").command("faceid")(train_faceid_command)
+    verb_group(app, "ship").command("faceid")(ship_faceid_command)

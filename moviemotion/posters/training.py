@@ -1,0 +1,205 @@
+"""Training the poster genre models on the kit (:mod:`moviemotion.learn`), with baselines.
+
+Two heads, two runs of the one trainer:
+
+* ``multilabel``: every genre with at least ``min_count`` training posters; sigmoid per genre,
+  the mean of the per-genre logistic losses; per-genre thresholds chosen on validation (F1-best,
+  stored in the model); scored by per-genre AP, macro mAP, micro-F1 and sample-F1.
+* ``single``: posters with exactly one of comedy, horror, action, romance; softmax +
+  cross-entropy; accuracy and the confusion matrix.
+
+The same run measures two baselines on the same validation posters and writes them to
+``baselines.json``: the label prior (every poster scored by the genre's training frequency)
+and a colour-histogram logistic regression (8x8x8 RGB histogram, one-vs-rest).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from moviemotion.errors import InputError
+from moviemotion.io import atomic_write_json
+from moviemotion.learn.task import Task
+from moviemotion.posters import data as pdata
+
+HEADS = ("multilabel", "single")
+
+
+def load(data_dir: str | Path, head: str, size: tuple[int, int] = pdata.INPUT_SIZE,
+         min_count: int = 50, genres: Sequence[str] | None = None, limit: int | None = None,
+         cache_dir: str | Path | None = None) -> tuple[tuple[str, ...], tuple, tuple]:
+    """(genres, (x_train, y_train), (x_val, y_val)) for ``head``; ``limit`` keeps the first
+    posters of each split (a quick test of the pipeline)."""
+    if head not in HEADS:
+        raise InputError(f"unknown head {head!r}; choose one of {', '.join(HEADS)}")
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise InputError(f"{data_dir}: poster data folder not found")
+    want = pdata.SINGLE_GENRES if head == "single" else genres
+    train = pdata.read_genre_table(data_dir / "train.csv", want)
+    val = pdata.read_genre_table(data_dir / "val.csv", want or train.genres)
+    if head == "single":
+        names = pdata.SINGLE_GENRES
+    else:
+        names = tuple(genres) if genres else pdata.frequent_genres(train, min_count)
+        if not names:
+            raise InputError(f"{train.path}: no genre has {min_count} or more posters")
+    pdata.check_seen(train, names)
+    splits = []
+    for table in (train, val):
+        if head == "single":
+            rows, y = pdata.single_label(table, names)
+        else:
+            rows, y = np.arange(len(table.ids)), table.columns(names).astype(np.float32)
+        if limit:
+            rows, y = rows[:limit], y[:limit]
+        ids = [table.ids[i] for i in rows]
+        cache = None if cache_dir is None else Path(cache_dir) / (
+            f"posters_{table.path.stem}_{head}_{size[0]}x{size[1]}{'_' + str(limit) if limit else ''}.npz")
+        splits.append((pdata.poster_arrays(data_dir / "images", ids, size, cache), y))
+    return names, splits[0], splits[1]
+
+
+def make_task(head: str, genres: Sequence[str], x_train: np.ndarray) -> Task:
+    """The poster task: RGB (3, H, W) raw pixels, normalized by the training set's channel
+    statistics (inside the network)."""
+    mean = x_train.mean(axis=(0, 2, 3)).round(2).tolist()
+    std = x_train.std(axis=(0, 2, 3)).round(2).tolist()
+    return Task(f"poster_{head}", x_train.shape[1:], tuple(genres),
+                "multilabel" if head == "multilabel" else "multiclass", mean=mean, std=std,
+                augment="light")
+
+
+def color_histograms(x: np.ndarray, bins: int = 8) -> np.ndarray:
+    """Normalized joint RGB histograms (N, bins**3) of uint8 images (N, 3, H, W)."""
+    q = (x.astype(np.int32) * bins) // 256
+    code = (q[:, 0] * bins + q[:, 1]) * bins + q[:, 2]
+    n = len(x)
+    flat = code.reshape(n, -1) + (np.arange(n) * bins**3)[:, None]
+    hist = np.bincount(flat.ravel(), minlength=n * bins**3).reshape(n, bins**3)
+    return hist / hist.sum(axis=1, keepdims=True)
+
+
+def baselines(task: Task, train: tuple, val: tuple, seed: int = 0) -> dict[str, dict[str, float]]:
+    """Scores of the label prior and a colour-histogram logistic regression on ``val``."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    (xt, yt), (xv, yv) = train, val
+    k = task.num_outputs
+    if task.kind == "multilabel":
+        prior = np.tile(yt.mean(axis=0), (len(yv), 1))
+    else:
+        prior = np.tile(np.bincount(yt, minlength=k) / len(yt), (len(yv), 1))
+    ht, hv = np.sqrt(color_histograms(xt)), np.sqrt(color_histograms(xv))
+    lr = make_pipeline(StandardScaler(), LogisticRegression(C=0.01, max_iter=2000, random_state=seed))
+    if task.kind == "multilabel":
+        model = OneVsRestClassifier(lr).fit(ht, yt.astype(int))
+        hist = model.predict_proba(hv)
+    else:
+        hist = lr.fit(ht, yt).predict_proba(hv)
+    out = {}
+    for name, scores in (("label_prior", prior), ("color_histogram_logreg", hist)):
+        s = dict(task.score(yv, scores))
+        if task.kind == "multilabel":
+            from moviemotion.learn.metrics import best_thresholds, multilabel_f1
+
+            f1 = multilabel_f1(yv, scores, best_thresholds(yv, scores))
+            s.update(micro_f1=f1["micro"], samples_f1=f1["samples"], macro_f1=f1["macro"])
+        out[name] = s
+    return out
+
+
+def train_posters(data_dir: str | Path, run_dir: str | Path, head: str, config: Any, *,
+                  size: tuple[int, int] = pdata.INPUT_SIZE, min_count: int = 50,
+                  genres: Sequence[str] | None = None, limit: int | None = None,
+                  cache_dir: str | Path | None = None, resume: bool = False,
+                  quiet: bool = False) -> Path:
+    """Train one head (a :class:`~moviemotion.learn.train.TrainConfig` ``config``) in
+    ``run_dir``: baselines first (``baselines.json``), then the kit's run files; the
+    multilabel evaluation also gets micro/sample F1 at the validation-chosen thresholds."""
+    from moviemotion.learn import metrics
+    from moviemotion.learn.train import finish, train
+
+    run_dir = Path(run_dir)
+    names, tr, va = load(data_dir, head, size, min_count, genres, limit,
+                         cache_dir if cache_dir is not None else run_dir.parent / ".cache")
+    task = make_task(head, names, tr[0])
+    if resume and (run_dir / "config.json").is_file():
+        import json
+
+        task = Task.from_dict(json.loads((run_dir / "config.json").read_text())["task"])
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if not (run_dir / "baselines.json").is_file():
+        atomic_write_json(run_dir / "baselines.json", baselines(task, tr, va, config.seed))
+
+    def on_finish(folder: Path) -> None:
+        result = finish(task, folder, va)
+        if task.kind == "multilabel":
+            import json
+
+            out = np.asarray(result.get("ap") and _predict_best(folder, task, va[0]))
+            f1 = metrics.multilabel_f1(va[1], out, list(result["thresholds"].values()))
+            result.update(micro_f1_tuned=f1["micro"], samples_f1_tuned=f1["samples"],
+                          macro_f1_tuned=f1["macro"])
+            result["baselines"] = json.loads((folder / "baselines.json").read_text())
+            atomic_write_json(folder / "evaluation.json", result)
+
+    return train(task, config, run_dir, tr, va, resume=resume, quiet=quiet, on_finish=on_finish)
+
+
+def _predict_best(folder: Path, task: Task, x: np.ndarray) -> np.ndarray:
+    from moviemotion.learn.train import load_checkpoint, predict_torch
+
+    net, _, task = load_checkpoint(folder / "best.pt", task)
+    return predict_torch(net, x, task)
+
+
+def ship(run_dir: str | Path, dest: str | Path | None = None) -> Path:
+    """Install a finished run's ``model.onnx`` as the shipped model of its head (or at
+    ``dest``), with a model card (``.json`` + ``.md``: command, data, seed, validation
+    scores, per-genre AP and thresholds, baselines, confusion matrix)."""
+    import csv
+    import json
+    import shutil
+
+    from moviemotion.errors import ModelError
+    from moviemotion.io import atomic_path
+    from moviemotion.learn.card import model_card, write_card
+    from moviemotion.posters.classifier import MODELS
+
+    run_dir = Path(run_dir)
+    need = [run_dir / n for n in ("model.onnx", "config.json", "evaluation.json", "metrics.csv")]
+    missing = [p.name for p in need if not p.is_file()]
+    if missing:
+        raise ModelError(f"{run_dir}: not a finished poster run (missing {', '.join(missing)})")
+    config = json.loads((run_dir / "config.json").read_text())
+    task = Task.from_dict(config["task"])
+    result = json.loads((run_dir / "evaluation.json").read_text())
+    head = "multilabel" if task.kind == "multilabel" else "single"
+    dest = Path(dest) if dest is not None else MODELS[head]
+    with atomic_path(dest) as tmp:
+        shutil.copyfile(run_dir / "model.onnx", tmp)
+    keep = ("n", "accuracy", "macro_f1", "mAP", "micro_f1", "samples_f1", "micro_f1_tuned",
+            "samples_f1_tuned", "macro_f1_tuned")
+    metrics = {"val": {k: result[k] for k in keep if k in result}}
+    baselines = json.loads((run_dir / "baselines.json").read_text()) \
+        if (run_dir / "baselines.json").is_file() else {}
+    for name, scores in baselines.items():
+        metrics[f"val, baseline {name}"] = scores
+    with open(run_dir / "metrics.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    best = max(rows, key=lambda r: float(r.get("val_mAP") or r.get("val_accuracy") or 0))
+    confusion = result.get("full", {}).get("confusion")
+    card = model_card(task, config, metrics, model=dest, best_epoch=int(best["epoch"]),
+                      confusion=confusion, average_precision=result.get("ap"),
+                      thresholds=result.get("thresholds"),
+                      training_seconds=round(sum(float(r["seconds"]) for r in rows)))
+    write_card(dest, card)
+    return dest

@@ -1,0 +1,134 @@
+"""Poster genres: tables, images, both heads trained on the kit, baselines, the classifier."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from moviemotion.errors import InputError
+from moviemotion.posters import data as pdata
+from moviemotion.posters.training import baselines, color_histograms, load, make_task, ship
+
+
+def test_genre_table_and_single_label_selection(posters_dir: Path):
+    t = pdata.read_genre_table(posters_dir / "train.csv")
+    assert t.genres == ("Action", "Comedy", "Drama", "Horror", "Romance")
+    rows, y = pdata.single_label(t)
+    four = t.columns(pdata.SINGLE_GENRES)
+    assert (four[rows].sum(axis=1) == 1).all()
+    assert len(rows) == int((four.sum(axis=1) == 1).sum())
+    assert [pdata.SINGLE_GENRES[k] for k in y[:4]] == ["Action", "Comedy", "Horror", "Romance"]
+    assert pdata.frequent_genres(t, 13) == ("Drama",)            # 12 posters per main genre
+    assert pdata.frequent_genres(t, 12) == t.genres
+
+
+def test_color_and_gray_posters_read_as_rgb(posters_dir: Path):
+    gray = pdata.read_poster(posters_dir / "images" / "train0006.jpg")
+    color = pdata.read_poster(posters_dir / "images" / "train0001.jpg")
+    assert gray.ndim == color.ndim == 3 and gray.shape[2] == color.shape[2] == 3
+    assert np.array_equal(gray[..., 0], gray[..., 2])
+    r, g, b = color.reshape(-1, 3).mean(axis=0)
+    assert r > 200 and g > 180 and b < 100                            # comedy yellow, as RGB
+
+
+def test_poster_array_cache_is_reused(posters_dir: Path, tmp_path: Path):
+    ids = ["train0000", "train0001"]
+    cache = tmp_path / "c.npz"
+    a = pdata.poster_arrays(posters_dir / "images", ids, (32, 24), cache)
+    assert a.shape == (2, 3, 32, 24) and a.dtype == np.uint8 and cache.is_file()
+    stamp = cache.stat().st_mtime_ns
+    b = pdata.poster_arrays(posters_dir / "images", ids, (32, 24), cache)
+    assert np.array_equal(a, b) and cache.stat().st_mtime_ns == stamp
+    c = pdata.poster_arrays(posters_dir / "images", ids[::-1], (32, 24), cache)
+    assert np.array_equal(c[0], a[1])                                  # other ids: rebuilt
+
+
+def test_color_histograms_count_pixels():
+    x = np.zeros((2, 3, 4, 4), np.uint8)
+    x[1, 0] = 255                                                      # all red
+    h = color_histograms(x, bins=2)
+    assert h.shape == (2, 8) and np.allclose(h.sum(axis=1), 1)
+    assert h[0, 0] == 1 and h[1, 4] == 1                               # code (r*2+g)*2+b
+
+
+def test_baselines_are_measured_on_validation(posters_dir: Path, tmp_path: Path):
+    names, tr, va = load(posters_dir, "multilabel", (32, 24), min_count=5, cache_dir=tmp_path)
+    b = baselines(make_task("multilabel", names, tr[0]), tr, va)
+    prevalence = va[1].mean(axis=0)
+    assert b["label_prior"]["mAP"] == pytest.approx(prevalence.mean())  # AP of a constant
+    assert b["color_histogram_logreg"]["mAP"] > b["label_prior"]["mAP"] + 0.2  # colour decides
+
+
+def test_both_heads_train_with_run_files(tiny_runs: dict[str, Path]):
+    multi = json.loads((tiny_runs["multilabel"] / "evaluation.json").read_text())
+    assert set(multi["ap"]) == set(multi["thresholds"]) == {"Action", "Comedy", "Drama", "Horror", "Romance"}
+    assert np.isclose(multi["mAP"], np.mean(list(multi["ap"].values())))
+    for key in ("micro_f1_tuned", "samples_f1_tuned", "baselines"):
+        assert key in multi
+    single = json.loads((tiny_runs["single"] / "evaluation.json").read_text())
+    assert single["classes"] == list(pdata.SINGLE_GENRES)
+    conf = np.array(single["full"]["confusion"])
+    assert conf.shape == (4, 4) and conf.sum() == single["n"]
+    for run in tiny_runs.values():
+        for name in ("config.json", "metrics.csv", "model.onnx", "baselines.json", "best.pt"):
+            assert (run / name).is_file(), name
+
+
+def test_ship_and_classify_any_size(tiny_runs: dict[str, Path], tmp_path: Path):
+    from moviemotion.posters.classifier import PosterClassifier
+
+    path = ship(tiny_runs["multilabel"], tmp_path / "genres.onnx")
+    card = json.loads(path.with_suffix(".json").read_text())
+    assert card["file"]["bytes"] == path.stat().st_size and card["thresholds"]
+    assert "val, baseline label_prior" in card["metrics"] and path.with_suffix(".md").is_file()
+    clf = PosterClassifier(path)
+    rng = np.random.default_rng(0)
+    imgs = [rng.integers(0, 255, (144, 97, 3), np.uint8), rng.integers(0, 255, (300, 200), np.uint8),
+            rng.integers(0, 255, (50, 40, 4), np.uint8)]
+    p = clf.predict(imgs)
+    assert p.shape == (3, len(clf.genres)) and ((p >= 0) & (p <= 1)).all()
+    assert len(clf.labels(p)) == 3
+    single = PosterClassifier(ship(tiny_runs["single"], tmp_path / "g4.onnx"))
+    q = single.predict(imgs)
+    assert np.allclose(q.sum(axis=1), 1, atol=1e-5) and single.genres == pdata.SINGLE_GENRES
+
+
+# ---- bad input -------------------------------------------------------------------------------
+
+def test_missing_genre_columns_name_the_file(tmp_path: Path):
+    p = tmp_path / "train.csv"
+    p.write_text("Id,Genre,Drama\nx,[],1\n")
+    with pytest.raises(InputError, match=r"train\.csv: missing genre column\(s\) Comedy, Horror"):
+        pdata.read_genre_table(p, pdata.SINGLE_GENRES)
+
+
+def test_bad_cells_and_no_id_column(tmp_path: Path):
+    p = tmp_path / "t.csv"
+    p.write_text("Id,Drama\nx,yes\n")
+    with pytest.raises(InputError, match=r"t\.csv: line 2, genre Drama"):
+        pdata.read_genre_table(p)
+    p.write_text("Name,Drama\nx,1\n")
+    with pytest.raises(InputError, match="needs an 'Id' column"):
+        pdata.read_genre_table(p)
+
+
+def test_genre_never_seen_is_refused(posters_dir: Path, tmp_path: Path):
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "images").symlink_to(posters_dir / "images")
+    for split in ("train", "val"):
+        text = (posters_dir / f"{split}.csv").read_text().splitlines()
+        rows = [text[0] + ",Western"] + [line + ",0" for line in text[1:]]
+        (root / f"{split}.csv").write_text("\n".join(rows) + "\n")
+    with pytest.raises(InputError, match=r"train\.csv: genre\(s\) never seen in training: Western"):
+        load(root, "multilabel", (32, 24), genres=["Drama", "Western"], cache_dir=tmp_path)
+
+
+def test_unreadable_poster_names_the_file(tmp_path: Path):
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8 not really a jpeg")
+    with pytest.raises(InputError, match=r"broken\.jpg: not a readable image"):
+        pdata.read_poster(bad)
