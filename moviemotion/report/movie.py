@@ -40,7 +40,10 @@ _COLORS = ("#5b4bdb", "#0ea5e9", "#f59e0b", "#dc2626", "#94a3b8", "#64748b", "#a
 def _column(seconds: Signals, name: str) -> np.ndarray | None:
     if name not in seconds.columns:
         return None
-    v = np.asarray(seconds[name], np.float64)
+    raw = np.asarray(seconds[name])
+    if raw.dtype.kind not in "biuf":  # labels (e.g. scene_1): not a curve
+        return None
+    v = raw.astype(np.float64)
     return v if np.isfinite(v).any() else None
 
 
