@@ -48,6 +48,8 @@ DEFAULT_FEATURES = ("motion", "brightness", "colorfulness", "loudness_momentary"
                     "loudness_short_term", "cut_rate", "shot_length", "faces", "face_size",
                     "arousal")
 HEADS = ("valence_arousal", "fear")
+#: The learned arousal's column (``arousal`` is the Hanjalic-Xu curve of the arousal analyzer).
+LEARNED_AROUSAL = "arousal_learned"
 _NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
@@ -319,7 +321,7 @@ class AffectHeads:
         return p.predict(x)
 
     def predict(self, seconds: Signals) -> tuple[Signals, Signals | None]:
-        """Per-second ``valence``, ``arousal``, ``fear_p``, ``fear`` (0/1) columns for a
+        """Per-second ``valence``, ``arousal_learned``, ``fear_p``, ``fear`` (0/1) columns for a
         movie table, and the fear intervals (events) when the fear head is loaded."""
         cols: dict[str, Any] = {"time": seconds.time}
         units: dict[str, str] = {}
@@ -327,8 +329,8 @@ class AffectHeads:
         if "valence_arousal" in self.heads:
             h = self.heads["valence_arousal"]
             out = h.predict(FeatureSpec.from_dict(h.task.extra["features"]).matrix(seconds))
-            cols["valence"], cols["arousal"] = np.round(out[:, 0], 4), np.round(out[:, 1], 4)
-            units.update(valence="-1..1", arousal="-1..1")
+            cols["valence"], cols[LEARNED_AROUSAL] = np.round(out[:, 0], 4), np.round(out[:, 1], 4)
+            units.update({"valence": "-1..1", LEARNED_AROUSAL: "-1..1"})
         if "fear" in self.heads:
             h = self.heads["fear"]
             prob = h.predict(FeatureSpec.from_dict(h.task.extra["features"]).matrix(seconds))[:, 0]
@@ -349,7 +351,8 @@ class AffectAnalyzer(DerivedAnalyzer):
     """Applies :class:`AffectHeads` to the joined per-second table after the pass."""
 
     name = "affect"
-    columns = {"valence": "-1..1", "arousal": "-1..1", "fear_p": "probability", "fear": "0/1"}
+    columns = {"valence": "-1..1", "arousal_learned": "-1..1", "fear_p": "probability",
+               "fear": "0/1"}
     default = False
     defaults = {"model": None}
 

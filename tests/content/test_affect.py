@@ -107,7 +107,8 @@ def test_heads_learn_known_answers_and_run_as_analyzer(tmp_path):
 
     out = analyzer.derive({}, table, Run())
     seconds, intervals = out
-    assert seconds.columns == ["time", "valence", "arousal", "fear_p", "fear"]
+    assert seconds.columns == ["time", "valence", "arousal_learned", "fear_p", "fear"]
+    assert np.corrcoef(seconds["arousal_learned"], synthetic_movie(4)[2])[0, 1] > 0.8
     assert interval_iou(truth, list(zip(intervals.time, intervals.end, strict=True))) > 0.6
     Run.complete, Run.analyzed_until = False, 200.0
     cut = analyzer.derive({}, table, Run())[0]
