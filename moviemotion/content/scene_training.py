@@ -143,9 +143,10 @@ def load_scene_data(root: str | Path, size: int = 64, seed: int = 0, val_fractio
         for split, chosen in splits.items():
             if split == "train" and not train:
                 chosen = []
-            if limit is not None:
-                chosen = [chosen[i] for i in sorted(rng.choice(len(chosen), min(limit, len(chosen)),
-                                                               replace=False))]
+            if limit is not None:  # its own generator: the same subset whatever else is loaded
+                pick = np.random.default_rng([seed, d_index, split == "val"])
+                chosen = [chosen[i] for i in sorted(pick.choice(len(chosen), min(limit, len(chosen)),
+                                                                replace=False))]
             x = _load_images(root, dataset, chosen, size)
             y = np.array([SCENE_CLASSES.index(DATASET_LABELS[dataset][r["label"]]) for r in chosen],
                          np.int64)

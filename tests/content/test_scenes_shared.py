@@ -1,0 +1,55 @@
+"""The scene data and the shipped scene model on the real data (skip without ../shared/data
+or without a shipped model)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from moviemotion.content.scene_training import (
+    DATASET_LABELS,
+    DATASETS,
+    SCENE_CLASSES,
+    dataset_classes,
+    load_scene_data,
+)
+from moviemotion.content.scenes import DEFAULT_MODEL
+
+
+@pytest.fixture(scope="module")
+def scenes_dir(shared_data):
+    d = shared_data / "scenes"
+    if not (d / "scene15" / "labels.csv").is_file() or not (d / "intel6" / "labels.csv").is_file():
+        pytest.skip("scene data not found")
+    return d
+
+
+def test_label_set_and_loading(scenes_dir):
+    data = load_scene_data(scenes_dir, size=32, seed=0, limit=20)
+    assert data.x_train.shape[1:] == (3, 32, 32) and data.x_train.dtype == np.uint8
+    # 15-Scene (gray) is repeated twice per epoch; Intel6 sea is the union's coast
+    assert (data.d_train == 0).sum() == 40 and (data.d_val == 0).sum() == 20
+    intel = data.y_val[data.d_val == 1]
+    assert set(intel) <= set(dataset_classes("intel6"))
+    assert SCENE_CLASSES.index("coast") in dataset_classes("intel6")
+    assert DATASET_LABELS["intel6"]["sea"] == "coast" and len(SCENE_CLASSES) == 17
+    gray = data.x_train[data.d_train == 0]
+    assert (gray[:, 0] == gray[:, 1]).all() and (gray[:, 1] == gray[:, 2]).all()
+    # the Intel6 validation split is seeded: the same images every time, none in training
+    again = load_scene_data(scenes_dir, size=32, seed=0, limit=20, train=False)
+    assert np.array_equal(again.x_val, data.x_val) and len(again.x_train) == 0
+
+
+def test_shipped_model_scores_match_its_card(scenes_dir):
+    if not DEFAULT_MODEL.is_file():
+        pytest.skip("no scene model shipped")
+    from moviemotion.content.scene_training import evaluate_scenes
+
+    card = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text())
+    scores = evaluate_scenes(DEFAULT_MODEL, scenes_dir, threads=2, seed=card["seed"])
+    for d in DATASETS:
+        assert scores[d]["accuracy"] == pytest.approx(card["metrics"][f"{d} val"]["accuracy"],
+                                                      abs=0.002)
+        assert scores[d]["accuracy"] > 1.5 / len(dataset_classes(d))  # far above chance
