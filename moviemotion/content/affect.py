@@ -366,7 +366,7 @@ class AffectAnalyzer(DerivedAnalyzer):
     def derive(self, results: Mapping[str, list[Signals]], seconds: Signals,
                run: PassInfo) -> list[Signals]:
         table, intervals = self._heads.predict(seconds)
-        if not run.complete:  # never a clean result for the part not analysed
+        if not run.complete:  # never a clean result for the part not analyzed
             keep = table.time < run.analyzed_until
             table = table.with_columns(**{c: np.where(keep, table[c], np.nan)
                                           for c in table.columns if c != "time"})

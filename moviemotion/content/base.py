@@ -86,7 +86,7 @@ class MovieAnalyzer:
     def seconds_table(self, run: PassInfo, times: Sequence[float] | np.ndarray,
                       values: Mapping[str, Sequence[float] | np.ndarray],
                       how: str | Mapping[str, str] = "mean", decimals: int = 6) -> Signals:
-        """Per-second table of samples ``values`` at ``times`` over the analysed span
+        """Per-second table of samples ``values`` at ``times`` over the analyzed span
         (rounded to ``decimals``)."""
         s = per_second(self.name, run, times, values, dict(self.columns), how)
         return s.with_columns(**{c: np.round(s[c], decimals) for c in values})
@@ -140,7 +140,7 @@ def fit_width(frame: np.ndarray, width: int) -> np.ndarray:
 
 
 def n_seconds(run: PassInfo) -> int:
-    """Rows of a per-second table for a pass: whole or partial seconds analysed."""
+    """Rows of a per-second table for a pass: whole or partial seconds analyzed."""
     end = run.analyzed_until if not run.complete else max(run.duration, run.analyzed_until)
     return max(int(math.ceil(end - 1e-6)), 1)
 

@@ -47,7 +47,7 @@ class Incident:
     peak_area: largest share (0-1) of the screen (or of the 10-degree field for ``wcag``)
         flashing together inside the range.
     bbox: ``(x, y, width, height)`` in display pixels of where on screen it happened, or None.
-    note: free text (``incomplete``: "incomplete: analysed up to T of D s").
+    note: free text (``incomplete``: "incomplete: analyzed up to T of D s").
     """
 
     start: float

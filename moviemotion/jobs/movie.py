@@ -13,7 +13,7 @@
 
 Every file is written atomically and only after the pass has succeeded, so a bad input leaves
 nothing half-written. An incomplete decode (truncated or damaged file) still writes what was
-analysed, says so in ``run.json``, the report and the returned :class:`MovieRun`
+analyzed, says so in ``run.json``, the report and the returned :class:`MovieRun`
 (``exit_code`` 1).
 """
 

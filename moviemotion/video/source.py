@@ -114,7 +114,7 @@ class PassInfo:
     def incomplete_reason(self) -> str:
         if self.complete:
             return ""
-        where = f"analysed up to {self.analyzed_until:.2f} of {self.duration:.2f} s"
+        where = f"analyzed up to {self.analyzed_until:.2f} of {self.duration:.2f} s"
         if self.damaged:
             where += f"; {len(self.damaged)} damaged packet(s), first at {self.damaged[0]}"
         return f"incomplete: {where}"
@@ -223,7 +223,7 @@ def analyze_movie(source: VideoReader | ImageFolderSource, analyzers: Sequence[A
     with warnings.catch_warnings(record=True) as caught, \
             progress_bar(disable=not progress) as bar:
         warnings.simplefilter("always", TruncatedVideoWarning)
-        task = bar.add_task(f"analysing ({', '.join(names)})", total=total, unit="frames")
+        task = bar.add_task(f"analyzing ({', '.join(names)})", total=total, unit="frames")
         it = source.decoded(audio_rate=audio_rate if has_audio else None, start=start,
                             status=status)
         tick = time.perf_counter()

@@ -122,7 +122,7 @@ def test_truncated_file_is_recorded_incomplete(tmp_path, capsys):
     assert code == 1 and "incomplete" in text.lower()
     record = json.loads((tmp_path / "o" / "run.json").read_text())
     assert record["pass"]["complete"] is False
-    assert record["pass"]["status"].startswith("incomplete: analysed up to")
+    assert record["pass"]["status"].startswith("incomplete: analyzed up to")
     table = Signals.read(tmp_path / "o" / "movie.parquet")
     assert len(table) < 8 and len(table) == int(np.ceil(record["pass"]["analyzed_until_s"]))
     assert "Incomplete" in (tmp_path / "o" / "movie.html").read_text()

@@ -54,7 +54,7 @@ def test_truncated_video_is_at_least_a_warning_with_an_incomplete_incident(late_
     assert r.verdict == "warning" and r.exit_code == 1 and not r.complete
     (inc,) = [i for i in r.incidents if i.type == "incomplete"]
     assert inc.severity == "warning"
-    assert inc.note.startswith("incomplete: analysed up to ") and "of 10.00 s" in inc.note
+    assert inc.note.startswith("incomplete: analyzed up to ") and "of 10.00 s" in inc.note
     assert inc.start == pytest.approx(3.9, abs=0.1) and inc.end == pytest.approx(10.0)
     summary = r.summary()
     assert summary["complete"] is False and summary["incomplete_reason"] == inc.note
@@ -81,13 +81,13 @@ def test_truncated_video_is_recorded_in_json_csv_and_html(late_flash, tmp_path, 
     summary = json.loads(Path(f"{stem}.json").read_text())
     assert summary["verdict"] == "warning" and summary["complete"] is False
     assert [i["type"] for i in summary["incidents"]] == ["incomplete"]
-    assert summary["incidents"][0]["note"].startswith("incomplete: analysed up to")
+    assert summary["incidents"][0]["note"].startswith("incomplete: analyzed up to")
     rows = pacsv.read_csv(f"{stem}.incidents.csv").to_pylist()
     assert [(r["type"], r["severity"]) for r in rows] == [("incomplete", "warning")]
     assert rows[0]["time"] == pytest.approx(3.9, abs=0.1) and rows[0]["end"] == 10.0
-    assert rows[0]["note"].startswith("incomplete: analysed up to")
+    assert rows[0]["note"].startswith("incomplete: analyzed up to")
     html = Path(f"{stem}.html").read_text()
-    assert "Incomplete check" in html and "incomplete: analysed up to" in html
+    assert "Incomplete check" in html and "incomplete: analyzed up to" in html
 
 
 def test_the_flash_analyzer_shares_one_decode_pass(late_flash):

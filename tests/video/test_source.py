@@ -148,6 +148,6 @@ def test_truncated_file_is_reported_incomplete(tmp_path, clip):
     with pytest.warns(UserWarning), open_source(cut) as src:
         result = analyze_movie(src, [rec])
     assert not result.run.complete
-    assert rec.run is result.run and "incomplete: analysed up to" in result.run.incomplete_reason
+    assert rec.run is result.run and "incomplete: analyzed up to" in result.run.incomplete_reason
     assert result.run.analyzed_until < 7.0
     assert data  # the intact clip is untouched
