@@ -13,13 +13,24 @@ cues may merge two lines or split one.
    words, so "Yes." anywhere counts little and a rare sentence counts a lot.
 2. **Monotonic chain.** Dynamic programming picks the heaviest chain of pairs that is
    non-decreasing in both line and cue order (a line may take several cues, a cue several
-   lines), in ``O(K log M)`` with a Fenwick tree of prefix maxima over cue numbers.
-3. **Scene boundaries.** Every matched line is anchored to its cues' times. Between two
-   anchors the unanchored elements (scene headings, action paragraphs, unmatched lines) share
-   the gap in proportion to their expected screen time (:data:`DEFAULT_PACE`): a scene starts
-   in the middle of its heading's share. Before the first anchor the film's start, after the last its end,
-   close the fill, so the scenes tile ``[0, duration)``. When shot cuts are known (a movie
-   analysis), a boundary moves to the nearest cut inside its gap.
+   lines), in ``O(K log M)`` with a Fenwick tree of prefix maxima over cue numbers. Then:
+   several lines on one cue (or cues on one line) must be consecutive and each a piece of the
+   other side (:func:`_contiguous`, :func:`_fragments`); a cue matching several lines equally
+   well ("No.") goes to the line whose place keeps the film's pace (:func:`_repeats`).
+3. **The film's pace** (:func:`estimate_pace`): medians over its own matched lines: seconds
+   per action word (gaps between two lines of a scene with only action between), per dialogue
+   word and line (Theil-Sen over the cue spans), for a scene change, the padding around a cue,
+   and the spread of an element's time (robust, from the action gaps).
+4. **Scene boundaries.** The screenplay becomes a row of elements (per scene: the heading's
+   lead-in, action paragraphs, dialogue lines, the tail) with expected durations from the
+   pace. Matched lines are fixed to their cues (+- padding); the free elements between two
+   fixed times share the gap by their conditional mean given the gap (each gets its expected
+   time plus a share of the surplus in proportion to its variance, noise proportional to
+   length). A scene starts between its predecessor's tail and its own lead-in; the scenes tile
+   ``[0, duration)``. When shot cuts are known (a movie analysis), each boundary gives every
+   cut in its gap a probability (a normal prior from the estimate and its conditional
+   spread); the surest boundary moves first to its likeliest cut, which, when more likely
+   right than wrong, becomes fixed and narrows the gaps of the others.
 
 Scenes with matched dialogue are ``placed_by = "dialogue"``, the others ``"between"`` (their
 neighbours place them); ``confidence`` is the share of a scene's dialogue lines matched.
@@ -27,6 +38,7 @@ neighbours place them); ``confidence`` is the share of a scene's dialogue lines 
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 
@@ -401,13 +413,14 @@ class _Layout:
         if total_mu <= 0:
             x = np.full(mu.size, gap / mu.size)
         else:
-            x = mu + var / total_var * (gap - total_mu)
-            if (x < 0).any():
+            x = mu + var / max(total_var, 1e-12) * (gap - total_mu)
+            if (x < 0).any() or total_var <= 0:
                 x = mu * gap / total_mu
         cum = np.cumsum(x)[:-1]
         times[b1 + 1:b2] = t1 + cum
         v_before = np.cumsum(var)[:-1]
-        sigma[b1 + 1:b2] = np.sqrt(v_before * (total_var - v_before) / max(total_var, 1e-12))
+        sigma[b1 + 1:b2] = np.sqrt(np.maximum(v_before * (total_var - v_before), 0.0)
+                                   / max(total_var, 1e-12))
 
     def _snap(self, pos: list[int], fixed: dict[int, float], times: np.ndarray,
               sigma: np.ndarray, cuts: np.ndarray) -> None:
@@ -416,8 +429,6 @@ class _Layout:
         prior around the estimate); the boundary goes to the likeliest cut. When that cut is
         more likely right than wrong (> 0.5), it becomes fixed, and the boundaries left in the
         gap are placed again from the narrower gaps."""
-        import bisect
-
         todo = {int(h) for h in self.heads[1:] if int(h) not in fixed}
         best: dict[int, tuple[float, float]] = {}  # head -> (probability, cut)
 

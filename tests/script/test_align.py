@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from moviemotion.samples.script import derive_pair
-from moviemotion.script.align import align, best_chain
+from moviemotion.samples.script import MAX_CUE_SECONDS, derive_pair
+from moviemotion.script import align as align_module
+from moviemotion.script.align import DEFAULT_PACE, align, best_chain, estimate_pace
 from moviemotion.script.screenplay import parse_fountain, read_screenplay
 from moviemotion.script.subtitles import read_subtitles
 from moviemotion.signals import Signals
@@ -99,3 +100,122 @@ def test_sintel_subtitles_against_a_screenplay_made_of_them(shared_data):
     rows = a.scenes.to_pylist()
     assert rows[0]["time"] == 0 and rows[1]["end"] == 888.0
     assert subs.end[11] <= rows[1]["time"] <= subs.time[12]
+
+
+def _paced_film(pace: dict[str, float]):
+    """A screenplay laid out exactly at ``pace`` (no noise): scenes with dialogue alternate with
+    dialogue-free ones; returns the screenplay, its subtitles and the true scene starts."""
+    src, cues, starts = [], [], []
+    t = 0.0
+    words = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike "
+             "november oscar papa").split()
+    for s in range(16):
+        starts.append(t)
+        t += pace["scene_change"] / 2
+        src.append(f"INT. ROOM {s} - DAY\n")
+        n_action = 10 + 7 * (s % 4)
+        src.append(" ".join(["walks"] * n_action) + "\n")
+        t += pace["action_word"] * n_action
+        if s % 4 != 1:  # every fourth scene has no dialogue
+            for k in range(3):
+                text = " ".join(words[s] + words[k] + words[m] for m in range(4 + (s + k) % 5))
+                src.append(f"ANNA\n{text}.\n")
+                dur = pace["speech_word"] * len(text.split()) + pace["speech_line"]
+                cues.append((t + pace["padding"], t + dur - pace["padding"], text))
+                t += dur
+                if k:  # action after the second and third lines
+                    src.append(" ".join(["waits"] * (4 + k)) + "\n")
+                    t += pace["action_word"] * (4 + k)
+        t += pace["scene_change"] / 2
+    subs = Signals.from_columns("subtitles", "events", {
+        "time": [c[0] for c in cues], "end": [c[1] for c in cues],
+        "line": list(range(1, len(cues) + 1)), "text": [c[2] for c in cues]})
+    return parse_fountain("\n".join(src)), subs, np.array(starts), t
+
+
+def test_pace_is_the_films_own_and_places_dialogue_free_scenes(monkeypatch):
+    """A film slower than the rule of thumb (0.45 s an action word, long scene changes): the
+    pace read from its matched lines places the dialogue-free scenes exactly, which the
+    default pace cannot."""
+    pace = {"action_word": 0.45, "speech_word": 0.25, "speech_line": 0.5, "scene_change": 3.0,
+            "padding": 0.15}
+    sp, subs, starts, duration = _paced_film(pace)
+    a = align(sp, subs, duration)
+    got = estimate_pace(sp, a.cues_of_line, subs.time, subs.end)
+    for key, value in pace.items():
+        assert getattr(got, key) == pytest.approx(value, rel=0.02, abs=0.01), key
+    assert np.abs(a.scenes.time - starts).max() < 0.05
+    assert a.scenes.column("placed_by").tolist()[1::4] == ["between"] * 4
+    monkeypatch.setattr(align_module, "estimate_pace", lambda *args: DEFAULT_PACE)
+    assert np.abs(align(sp, subs, duration).scenes.time - starts).max() > 1.0
+    monkeypatch.undo()
+    # with a cut at every true boundary and decoys 2 s either side, the boundaries stay
+    decoys = np.concatenate([starts[1:], starts[1:] - 2.0, starts[1:] + 2.0])
+    a_cut = align(sp, subs, duration, decoys)
+    assert np.abs(a_cut.scenes.time - starts).max() < 1e-9
+
+
+def test_repeated_short_line_goes_where_the_pace_fits():
+    """Scene B's subtitles are all cut; its "No." and scene C's "No." match the one "No." cue
+    equally well; the cue's time says it is scene C's."""
+    sp = parse_fountain("""INT. A - DAY
+
+ANNA
+The lighthouse keeper never came back from the island that winter.
+
+INT. B - NIGHT
+
+A long scene without subtitles, the rain hammering on the roof of the old boathouse while
+the two of them sit and wait for the storm to pass, saying nothing for a very long time.
+
+BEN
+No.
+
+BEN
+Then we row across at dawn, before the harbour master wakes up and stops us.
+
+INT. C - DAY
+
+ANNA
+No.
+
+BEN
+Tomorrow we take the boat across the bay.
+""")
+    subs = Signals.from_columns("subtitles", "events", {
+        "time": [1.0, 40.0, 41.5], "end": [5.0, 41.0, 44.0], "line": [1, 2, 3],
+        "text": ["The lighthouse keeper never came back from the island that winter.", "No.",
+                 "Tomorrow we take the boat across the bay."]})
+    a = align(sp, subs, 50.0)
+    no_b, no_c = 1, 3
+    assert sp.lines[no_b].text == sp.lines[no_c].text == "No."
+    assert a.line_of_cue.tolist() == [0, no_c, 4]
+    assert a.cues_of_line[no_b] == []
+
+
+def test_a_short_line_does_not_claim_a_long_cue_beside_its_own():
+    sp = parse_fountain("""INT. CAR - DAY
+
+ANNA
+The river!
+
+EXT. RIVER - DAY
+
+BEN
+As we get closer to the river, we see everybody from the town waiting on the bank.
+""")
+    subs = Signals.from_columns("subtitles", "events", {
+        "time": [1.0, 20.0, 24.0], "end": [2.0, 23.9, 27.0], "line": [1, 2, 3],
+        "text": ["The river!", "As we get closer to the river, we see everybody",
+                 "from the town waiting on the bank."]})
+    a = align(sp, subs, 30.0)
+    assert a.cues_of_line == [[0], [1, 2]]
+
+
+def test_derived_merged_cues_are_adjacent_lines_within_seven_seconds(shared_data, tmp_path):
+    sp = read_screenplay(shared_data / "text" / "Big-Fish.fountain")
+    pair = derive_pair(sp, seed=0, offset=0.0, speed=1.0)
+    p = tmp_path / "d.srt"
+    p.write_text(pair.srt)
+    subs = read_subtitles(p)
+    assert (subs.end - subs.time).max() <= MAX_CUE_SECONDS
