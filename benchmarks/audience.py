@@ -3,8 +3,8 @@
     python benchmarks/audience.py [--seats 4] [--seconds 20] [--jobs 2] [--long-minutes 30]
 
 Generates 640x480 seat recordings (10 fps, synthetic faces) and runs the whole job
-(decode, detect, classify, track, timeline, outputs, report) analysing EVERY frame
-(``--fps 10``), so "seat-frames/s" counts frames analysed per wall-clock second.
+(decode, detect, classify, track, timeline, outputs, report) analyzing EVERY frame
+(``--fps 10``), so "seat-frames/s" counts frames analyzed per wall-clock second.
 Prints:
 
 - end-to-end seat-frames/s for 1 and ``--jobs`` worker processes, detecting on every
@@ -15,7 +15,7 @@ Prints:
 - the CPU-time breakdown decode / detect (+crop) / classify / track+aggregate;
 - a naive baseline in the same run (full-resolution Haar at scale 1.1 and one model call
   per face, one process) and our speed-up over it;
-- peak memory (max RSS) analysing a short and a ``--long-minutes`` recording (1 fps,
+- peak memory (max RSS) analyzing a short and a ``--long-minutes`` recording (1 fps,
   mostly static, so it is cheap to make), to show memory is flat in length.
 
 Target: >= 150 seat-frames/s end to end on 2 cores.
@@ -129,7 +129,7 @@ def naive(path: Path) -> float:
 
 
 def memory_child(path: str, fps: float, model: str | None) -> None:
-    """Run in a subprocess: analyse one recording, print its peak RSS in MiB as JSON."""
+    """Run in a subprocess: analyze one recording, print its peak RSS in MiB as JSON."""
     import resource
 
     from moviemotion.audience.recording import RecordingSettings, analyze_recording
@@ -180,7 +180,7 @@ def main() -> None:
         paths = make_seats(tmp / "seats", args.seats, args.seconds, 10.0)
         frames = args.seats * int(args.seconds * 10)
         print(f"{args.seats} seat recordings, 640x480, 10 fps, {args.seconds:g} s: {frames} frames, "
-              "every frame analysed")
+              "every frame analyzed")
         rows = []
         for jobs in sorted({1, args.jobs}):
             for k in (1, 4):

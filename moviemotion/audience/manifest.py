@@ -1,4 +1,4 @@
-"""Which recordings to analyse: files or folders, with a seat label and a time offset each.
+"""Which recordings to analyze: files or folders, with a seat label and a time offset each.
 
 Time base: ``movie_time = recording_time + offset``. ``offset`` is the movie time (seconds)
 at the recording's first frame: a camera started 12 s before the film has offset ``-12``;

@@ -189,7 +189,8 @@ class _Worker:
 
     def __init__(self, ctx, factory: ClassifierFactory, threads: int):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=worker.main, args=(child, pickle.dumps(factory), os.getpid(), threads),
+        payload = pickle.dumps((serve, factory))
+        self.proc = ctx.Process(target=worker.main, args=(child, payload, os.getpid(), threads),
                                 name="moviemotion-audience-worker", daemon=True)
         self.proc.start()
         child.close()

@@ -172,7 +172,7 @@ def build_timeline(
     movie_duration: float | None = None,
     settings: TimelineSettings = TimelineSettings(),
 ) -> Timeline:
-    """Aggregate analysed recordings into per-viewer and audience timelines and peaks."""
+    """Aggregate analyzed recordings into per-viewer and audience timelines and peaks."""
     end = movie_duration if movie_duration and math.isfinite(movie_duration) else math.inf
     parts, summaries = [], []
     for rec, faces in recordings:

@@ -2,7 +2,7 @@
 import the heavy parts (NumPy, OpenCV, onnxruntime) and serve recordings.
 
 Only the standard library is imported here, and the classifier factory arrives pickled
-(unpickling it would import its module), so a worker whose job is killed while it is still
+(unpickling it would import its module, and so would importing the runner), so a worker whose job is killed while it is still
 starting up ends at once instead of finishing its imports as an orphan.
 """
 
@@ -36,10 +36,11 @@ def die_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
-def main(conn, factory: bytes, parent_pid: int, threads: int) -> None:
-    """Run by :class:`multiprocessing.Process` in the worker (see :mod:`.runner`)."""
+def main(conn, payload: bytes, parent_pid: int, threads: int) -> None:
+    """Run by :class:`multiprocessing.Process` in the worker: ``payload`` is the pickled
+    ``(serve, factory)`` of :mod:`.runner`, unpickled (imported) only after the worker is
+    tied to its parent."""
     die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the job decides
-    from moviemotion.audience.runner import serve
-
-    serve(conn, pickle.loads(factory), threads)
+    serve, factory = pickle.loads(payload)
+    serve(conn, factory, threads)

@@ -37,7 +37,7 @@ def audience_command(
     offset: Annotated[list[str] | None, typer.Option(
         "--offset", help="LABEL=SECONDS, overrides the manifest (repeatable).")] = None,
     movie: Annotated[Path | None, typer.Option(help="The movie (for its duration and thumbnails).")] = None,
-    fps: Annotated[float, typer.Option(help="Samples per second analysed in each recording.")] = 2.0,
+    fps: Annotated[float, typer.Option(help="Samples per second analyzed in each recording.")] = 2.0,
     detector: Annotated[Detector, typer.Option(help="Face detector backend.")] = Detector(DEFAULT_DETECTOR),
     detect_every: Annotated[int, typer.Option(
         help="Search the whole frame every k-th sample; in between only re-find known faces.")] = 4,

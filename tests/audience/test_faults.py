@@ -124,6 +124,11 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def stored(out: Path) -> list[Path]:
+    """Finished recordings (not the hidden temporary files of one being written)."""
+    return sorted(p for p in (out / "recordings").glob("*.parquet") if not p.name.startswith("."))
+
+
 def wait_for(cond, timeout: float) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -161,7 +166,7 @@ def test_a_signal_to_the_job_stops_it_at_once_and_keeps_finished_recordings(scre
     out = tmp_path / "out"
     job = start_job(seats, out, delay=0.4)
     try:
-        assert wait_for(lambda: any((out / "recordings").glob("*.parquet")), 120), "nothing finished"
+        assert wait_for(lambda: stored(out), 120), "nothing finished"
         procs = descendants(job.pid)
         t0 = time.monotonic()
         job.send_signal(sig)  # to the main process only, as kill/timeout/supervisors do
@@ -172,7 +177,7 @@ def test_a_signal_to_the_job_stops_it_at_once_and_keeps_finished_recordings(scre
         for p in procs:
             if alive(p):
                 os.kill(p, signal.SIGKILL)
-    kept = sorted((out / "recordings").glob("*.parquet"))
+    kept = stored(out)
     assert job.returncode == code, err
     assert took < 5, f"took {took:.1f} s to stop"
     lines = err.strip().splitlines()

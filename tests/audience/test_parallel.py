@@ -1,4 +1,4 @@
-"""Recordings analysed in worker processes (and on local Ray) give the same results as in-process."""
+"""Recordings analyzed in worker processes (and on local Ray) give the same results as in-process."""
 
 from __future__ import annotations
 
