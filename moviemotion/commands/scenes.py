@@ -42,6 +42,8 @@ def scenes_command(
 
     if not 1 <= top <= 17:
         raise InputError(f"--top {top}: must be between 1 and 17")
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder")
     classifier = SceneClassifier(model, threads)
     rows, written = classify_path(path, classifier, fps=fps, top=top, out=out, cam_dir=cam_dir)
     table = Table(show_edge=False)

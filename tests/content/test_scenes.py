@@ -178,3 +178,29 @@ def test_analyzer_settings_checked():
         ScenesAnalyzer(fps=0)
     with pytest.raises(InputError, match="unknown setting"):
         ScenesAnalyzer(colour=True)
+
+
+def test_cli_scenes(model, tmp_path):
+    import subprocess
+    import sys
+
+    import cv2
+
+    rng = np.random.default_rng(6)
+    cv2.imwrite(str(tmp_path / "a.png"), blob_image("cross", rng, 48, 48))
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "moviemotion", "scenes", *args],
+                              capture_output=True, text=True, timeout=300)
+
+    done = run(str(tmp_path / "a.png"), "--model", str(model), "--top", "2")
+    assert done.returncode == 0, done.stderr
+    shown = done.stdout + done.stderr  # the table goes to the console (stderr)
+    assert "a.png" in shown and "cross 0." in shown
+    bad = run(str(tmp_path / "missing.png"), "--model", str(model))
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert "missing.png" in bad.stderr and "Traceback" not in bad.stderr
+    foreign = tmp_path / "x.onnx"
+    foreign.write_bytes(b"not a model")
+    bad = run(str(tmp_path / "a.png"), "--model", str(foreign))
+    assert bad.returncode == 4 and "x.onnx" in bad.stderr and "Traceback" not in bad.stderr

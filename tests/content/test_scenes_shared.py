@@ -53,3 +53,27 @@ def test_shipped_model_scores_match_its_card(scenes_dir):
         assert scores[d]["accuracy"] == pytest.approx(card["metrics"][f"{d} val"]["accuracy"],
                                                       abs=0.002)
         assert scores[d]["accuracy"] > 1.5 / len(dataset_classes(d))  # far above chance
+
+
+def test_train_and_ship_pipeline_on_a_tiny_subset(scenes_dir, tmp_path):
+    """train scenes -> ship scenes, on 12 images per dataset and split, one epoch: the run
+    folder, the model with its feature-map output and the card with per-dataset scores."""
+    from moviemotion.content.scene_training import ship_scenes, train_scenes
+    from moviemotion.content.scenes import SceneClassifier
+    from moviemotion.learn.train import TrainConfig
+
+    cfg = TrainConfig(arch="resnet", arch_args={"width": 4}, epochs=1, seed=0, threads=1,
+                      batch_size=16)
+    run = train_scenes(scenes_dir, tmp_path / "run", size=32, config=cfg, limit=12,
+                       on_finish=lambda _: None)
+    assert (run / "best.pt").is_file() and (run / "metrics.csv").is_file()
+    header = (run / "metrics.csv").read_text().splitlines()[0]
+    assert "val_scene15_accuracy" in header and "val_intel6_accuracy" in header
+    dest = ship_scenes(run, scenes_dir, tmp_path / "scenes.onnx", threads=1)
+    card = json.loads(dest.with_suffix(".json").read_text())
+    assert set(card["metrics"]) == {"scene15 val", "intel6 val"}
+    assert card["metrics"]["scene15 val"]["n"] == 1495 and card["file"]["bytes"] == dest.stat().st_size
+    assert len(card["per_dataset_confusion"]["intel6"]["matrix"]) == 6
+    assert dest.with_suffix(".md").read_text().startswith("## Model card")
+    sc = SceneClassifier(dest, threads=1)
+    assert sc.classes == SCENE_CLASSES and sc.cam(np.zeros((30, 40), np.uint8)).shape == (30, 40)
