@@ -69,13 +69,22 @@ def train_emotion_command(
     optimizer: Annotated[str | None, typer.Option(help="sgd or adam.")] = None,
     weight_decay: Annotated[float | None, typer.Option(help="Weight decay.")] = None,
     label_smoothing: Annotated[float | None, typer.Option(help="Label smoothing 0-1.")] = None,
-    augment: Annotated[str | None, typer.Option(help="none, flip, light or strong.")] = None,
+    augment: Annotated[str | None, typer.Option(help="none, flip, light, strong or heavy.")] = None,
     schedule: Annotated[str | None, typer.Option(help="cosine or constant.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     device: Annotated[str, typer.Option(help="cpu, cuda, cuda:N or mps.")] = "cpu",
     threads: Annotated[int | None, typer.Option(help="CPU threads for torch.")] = None,
     amp: Annotated[bool, typer.Option(help="Mixed precision on CUDA.")] = True,
     tta: Annotated[bool, typer.Option(help="Test-time augmentation in the final evaluation.")] = False,
+    mixup: Annotated[float, typer.Option(help="Mixup Beta parameter (0 = off), e.g. 0.2.")] = 0.0,
+    cutmix: Annotated[float, typer.Option(help="CutMix Beta parameter (0 = off), e.g. 1.0.")] = 0.0,
+    ema: Annotated[float, typer.Option(
+        help="EMA of the weights, decay per step (0 = off), e.g. 0.999; the EMA model is kept.")] = 0.0,
+    teacher: Annotated[list[Path] | None, typer.Option(
+        help="Distill from this teacher: an .onnx model or a .pt checkpoint, mirror-averaged "
+             "(repeatable: the mean of the teachers).")] = None,
+    alpha: Annotated[float, typer.Option(help="Distillation: weight of the hard labels 0-1.")] = 0.5,
+    temperature: Annotated[float, typer.Option(help="Distillation temperature.")] = 4.0,
     train_split: Annotated[str, typer.Option(help="Split to train on.")] = "Training",
     val_split: Annotated[str, typer.Option(help="Split to select the best epoch on.")] = "PublicTest",
     resume: Annotated[bool, typer.Option(help="Continue the run in --run-dir.")] = False,
@@ -85,8 +94,12 @@ def train_emotion_command(
     and ``model.onnx``. Options left out take the architecture's recipe.
 
     Example: `moviemotion train emotion --data fer2013.csv --arch vgg --epochs 30 -o runs/vgg30`
+
+    Regularized, then distilled from two teachers: `moviemotion train emotion --data fer.npz
+    --augment heavy --mixup 0.2 --ema 0.999 --teacher a.onnx --teacher b.onnx -o runs/student`
     """
     from moviemotion.emotion.train import TrainConfig, train
+    from moviemotion.learn.distill import Distillation
 
     if resume and run_dir is None:
         raise InputError("--resume needs --run-dir, the run folder to continue")
@@ -101,21 +114,31 @@ def train_emotion_command(
                         ("schedule", schedule), ("device", device), ("threads", threads)):
         if value is not None:
             args += [f"--{name}", str(value)]
+    for name, value in (("mixup", mixup), ("cutmix", cutmix), ("ema", ema)):
+        if value:
+            args += [f"--{name}", str(value)]
+    distillation = None
+    if teacher:
+        distillation = Distillation(tuple(str(t) for t in teacher), alpha, temperature).checked()
+        for t in teacher:
+            args += ["--teacher", str(t)]
+        args += ["--alpha", str(alpha), "--temperature", str(temperature)]
     args += ["--seed", str(seed)] + ([] if amp else ["--no-amp"]) + (["--tta"] if tta else [])
     args += ["-o", str(run_dir)] + (["--resume"] if resume else [])
     cfg = TrainConfig(
         data=str(data), arch=arch, arch_args=parse_arch_args(arch_arg), epochs=epochs,
         batch_size=batch_size, lr=lr, optimizer=optimizer, weight_decay=weight_decay,
         label_smoothing=label_smoothing, augment=augment, schedule=schedule, seed=seed,
-        device=device, threads=threads, amp=amp, tta=tta, train_split=train_split,
-        val_split=val_split, command=shlex.join(args))
-    train(cfg, run_dir, resume=resume, quiet=quiet)
+        device=device, threads=threads, amp=amp, tta=tta, mixup=mixup, cutmix=cutmix, ema=ema,
+        train_split=train_split, val_split=val_split, command=shlex.join(args))
+    train(cfg, run_dir, resume=resume, quiet=quiet, distillation=distillation)
 
 
 def evaluate_emotion_command(
     data: Annotated[Path, typer.Option(help="Faces: fer2013.csv, an image-folder tree or .npz.")],
-    model: Annotated[Path | None, typer.Option(
-        help="An .onnx model, a .pt checkpoint or a run folder (default: the shipped model).")
+    model: Annotated[list[Path] | None, typer.Option(
+        help="An .onnx model, a .pt checkpoint or a run folder (default: the shipped model); "
+             "repeat it to score the ensemble (mean of the models' probabilities).")
     ] = None,
     split: Annotated[str, typer.Option(help="Split to evaluate on.")] = "PublicTest",
     dedup_against: Annotated[str | None, typer.Option(
@@ -131,16 +154,22 @@ def evaluate_emotion_command(
     matrix, on the whole split and without duplicates of training faces.
 
     Example: `moviemotion evaluate emotion --data fer2013.csv --model runs/vgg30/model.onnx --tta`
+
+    Ensemble: `moviemotion evaluate emotion --data fer.npz --model a.onnx --model b.onnx`
     """
     from moviemotion.emotion.data import load
     from moviemotion.emotion.evaluate import Scores, evaluate, write_report
+    from moviemotion.learn.ensemble import average
 
-    predict = _predict_fn(model, threads)
+    fns = [_predict_fn(m, threads) for m in (model or [None])]
+    predict = fns[0] if len(fns) == 1 else (lambda x: average([f(x) for f in fns]))
     test = load(data, split)
     reference = load(data, dedup_against) if dedup_against else None
     result = evaluate(predict, test, reference=reference, tta=tta)
+    if model and len(model) > 1:
+        result["members"] = [str(m) for m in model]
     if out is not None:
-        write_report(result, out, title=str(model or "shipped model"))
+        write_report(result, out, title=" + ".join(map(str, model or [])) or "shipped model")
     if as_json:
         typer.echo(json.dumps({k: v.as_dict() if isinstance(v, Scores) else v
                                for k, v in result.items()}, indent=2))

@@ -19,7 +19,6 @@ import numpy as np
 
 from moviemotion.emotion.labels import EMOTIONS
 from moviemotion.errors import InputError
-from moviemotion.video.images import IMAGE_SUFFIXES
 
 SIZE = 48
 SPLITS = ("Training", "PublicTest", "PrivateTest")
@@ -35,7 +34,6 @@ _FOLDER_NAMES = {
     "PublicTest": ("PublicTest", "publictest", "public", "val", "valid", "validation", "test"),
     "PrivateTest": ("PrivateTest", "privatetest", "private"),
 }
-_IMAGE_SUFFIXES = IMAGE_SUFFIXES | {".pgm"}
 
 
 @dataclass(frozen=True)
@@ -190,6 +188,9 @@ def load_folder(root: str | Path, split: str) -> FaceSet:
     """
     import cv2
 
+    from moviemotion.video.images import IMAGE_SUFFIXES  # not at module level: that needs PyAV
+
+    suffixes = IMAGE_SUFFIXES | {".pgm"}
     root = Path(root)
     split = split_name(split)
     base = _split_folder(root, split)
@@ -202,7 +203,7 @@ def load_folder(root: str | Path, split: str) -> FaceSet:
         if label not in EMOTIONS:
             raise InputError(f"{d}: unknown class folder {d.name!r}; class folders must be "
                              f"named {', '.join(EMOTIONS)}")
-        files = sorted(p for p in d.iterdir() if p.suffix.lower() in _IMAGE_SUFFIXES)
+        files = sorted(p for p in d.iterdir() if p.suffix.lower() in suffixes)
         for f in files:
             img = cv2.imread(str(f), cv2.IMREAD_GRAYSCALE)
             if img is None:

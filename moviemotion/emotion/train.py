@@ -43,12 +43,15 @@ class TrainConfig(kit.TrainConfig):
 
 
 def train(config: TrainConfig, run_dir: str | Path, resume: bool = False,
-          quiet: bool = False) -> Path:
+          quiet: bool = False, distillation=None) -> Path:
     """Train (or with ``resume`` continue) the run in ``run_dir``; returns ``run_dir``.
 
     With ``resume`` the configuration stored in ``run_dir/config.json`` is used
     (``config.epochs`` may extend it) and training continues after the last finished
     epoch in ``last.pt``. Every option is checked before any work.
+
+    ``distillation`` (:class:`moviemotion.learn.distill.Distillation`): train on the soft
+    targets of its teachers (a resumed distilled run reads them from ``distill.json``).
     """
     run_dir = Path(run_dir)
     cfg = kit.prepare(EMOTION_TASK, config, run_dir, resume, write=False)
@@ -69,8 +72,16 @@ def train(config: TrainConfig, run_dir: str | Path, resume: bool = False,
                 "val_acc_dedup": scores(probs[~dup], val_set.y[~dup]).accuracy,
                 "val_macro_f1": full.macro_f1}
 
-    kit.fit(EMOTION_TASK, cfg, run_dir, train_set, val_set, resume=resume, quiet=quiet,
-            val_metrics=val_metrics, select="val_acc")
+    train_data, loss_fn = train_set, None
+    if distillation is not None or (resume and (run_dir / "distill.json").is_file()):
+        from moviemotion.learn import distill
+
+        targets, loss_fn, _ = distill.prepare(run_dir, distillation, train_set.x, train_set.y,
+                                              resume=resume, threads=cfg.threads, device=cfg.device,
+                                              label_smoothing=cfg.label_smoothing or 0.0)
+        train_data = (train_set.x, targets)
+    kit.fit(EMOTION_TASK, cfg, run_dir, train_data, val_set, resume=resume, quiet=quiet,
+            val_metrics=val_metrics, select="val_acc", loss_fn=loss_fn)
     finish(run_dir, train_set, val_set)
     return run_dir
 

@@ -5,7 +5,13 @@
 or a torch ``Dataset`` of ``(x, y)`` pairs. The loss follows the task's kind: cross-entropy
 (``multiclass``, with label smoothing), mean per-label binary cross-entropy (``multilabel``),
 mean squared error (``regression``), batch-hard triplet loss on unit vectors (``embedding``);
-``loss_fn`` replaces it.
+``loss_fn`` replaces it. A multiclass target may also be a row ``[class index, p_1 .. p_K]``
+(the hard label, then soft targets: :mod:`moviemotion.learn.distill`).
+
+Regularization options: ``mixup`` / ``cutmix`` (Beta parameter, 0 = off; the loss is the
+weighted sum of the losses against both mixed target sets, so soft targets mix too) and
+``ema`` (decay of an exponential moving average of the weights, buffers included, 0 = off):
+with ``ema`` the averaged network is the one validated, kept in ``best.pt`` and exported.
 
 A run folder holds ``config.json`` (everything needed to repeat the run, with the exact
 ``command`` and ``resume_command``), ``metrics.csv`` (one row per epoch), ``last.pt`` (the
@@ -43,7 +49,7 @@ from torch import nn
 from moviemotion.errors import InputError, ModelError
 from moviemotion.io import atomic_path, atomic_write_json, atomic_write_text
 from moviemotion.learn import archs
-from moviemotion.learn.augment import POLICIES, augment
+from moviemotion.learn.augment import POLICIES, augment, mix
 from moviemotion.learn.onnx import activate
 from moviemotion.learn.task import Task
 from moviemotion.progress import console, progress_bar
@@ -74,6 +80,9 @@ class TrainConfig:
     threads: int | None = None
     amp: bool = True                      # mixed precision (CUDA only)
     tta: bool = False                     # test-time augmentation in the final evaluation
+    mixup: float = 0.0                    # mixup Beta(a, a) parameter (0 = off), e.g. 0.2
+    cutmix: float = 0.0                   # CutMix Beta(a, a) parameter (0 = off), e.g. 1.0
+    ema: float = 0.0                      # weight EMA decay per step (0 = off), e.g. 0.999
     command: str = ""
     resumed_with: list[str] = field(default_factory=list)   # commands that resumed the run
 
@@ -94,6 +103,13 @@ class TrainConfig:
         _check_number("--lr", cfg.lr, low=0.0, low_open=True)
         _check_number("--weight-decay", cfg.weight_decay, low=0.0)
         _check_number("--label-smoothing", cfg.label_smoothing, low=0.0, high=1.0, high_open=True)
+        _check_number("--mixup", cfg.mixup, low=0.0)
+        _check_number("--cutmix", cfg.cutmix, low=0.0)
+        _check_number("--ema", cfg.ema, low=0.0, high=1.0, high_open=True)
+        if (cfg.mixup or cfg.cutmix) and task is not None and (
+                not task.is_image or task.kind not in ("multiclass", "multilabel")):
+            raise InputError(f"mixup/cutmix need an image classification task; task "
+                             f"{task.name!r} is {task.kind} on {task.input_shape}")
         for name, v in (("--epochs", cfg.epochs), ("--batch-size", cfg.batch_size),
                         ("--threads", cfg.threads if cfg.threads is not None else 1)):
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
@@ -192,7 +208,8 @@ def to_input(xb: torch.Tensor, task: Task) -> torch.Tensor:
 
 
 def _targets(yb: torch.Tensor, task: Task) -> torch.Tensor:
-    return yb.long() if task.kind in ("multiclass", "embedding") else yb.float()
+    hard = task.kind == "embedding" or (task.kind == "multiclass" and yb.ndim == 1)
+    return yb.long() if hard else yb.float()
 
 
 def predict_torch(net: nn.Module, data: Any, task: Task, device: str | torch.device = "cpu",
@@ -342,6 +359,8 @@ def fit(task: Task, cfg: TrainConfig, run_dir: Path, train_data: Any, val_data: 
 
     torch.manual_seed(cfg.seed)
     net = archs.build(cfg.arch, task, **cfg.arch_args).to(device)
+    ema = _ema_model(net, cfg.ema) if cfg.ema else None
+    scored = ema.module if ema is not None else net       # the network validated and kept
     steps_per_epoch = math.ceil(len(train_b) / cfg.batch_size)
     optimizer = _optimizer(net, cfg)
     scheduler = _scheduler(optimizer, cfg, steps_per_epoch)
@@ -349,7 +368,7 @@ def fit(task: Task, cfg: TrainConfig, run_dir: Path, train_data: Any, val_data: 
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
     state: dict[str, Any] = {"epoch": 0, "best_score": None, "best_epoch": 0, "history": []}
     if resume:
-        state = _load_state(run_dir / "last.pt", net, optimizer, scheduler, scaler, device)
+        state = _load_state(run_dir / "last.pt", net, optimizer, scheduler, scaler, device, ema)
         console.print(f"resuming after epoch {state['epoch']}")
     loss_fn = loss_fn or default_loss(task, cfg)
     config_record = asdict(cfg)
@@ -369,14 +388,20 @@ def fit(task: Task, cfg: TrainConfig, run_dir: Path, train_data: Any, val_data: 
                 xb, yb = train_b.get(idx, device)
                 if task.is_image:
                     xb = augment(xb, cfg.augment, gen)
+                if cfg.mixup or cfg.cutmix:
+                    xb, perm, lam = mix(xb, gen, cfg.mixup, cfg.cutmix)
                 with torch.autocast(device.type, enabled=use_amp):
                     out = net(xb)
                     loss = loss_fn(out, yb)
+                    if cfg.mixup or cfg.cutmix:
+                        loss = lam * loss + (1 - lam) * loss_fn(out, yb[perm])
                 optimizer.zero_grad(set_to_none=True)
                 scaler.scale(loss).backward()
                 scaler.step(optimizer)
                 scaler.update()
                 scheduler.step()
+                if ema is not None:
+                    ema.update_parameters(net)
                 value = float(loss.detach())
                 if not math.isfinite(value):
                     raise InputError(f"training diverged: the loss is {value} in epoch {epoch} "
@@ -384,9 +409,10 @@ def fit(task: Task, cfg: TrainConfig, run_dir: Path, train_data: Any, val_data: 
                                      f"rate (--lr {cfg.lr:g}); last good epoch in {run_dir / 'last.pt'}")
                 total_loss += value * len(idx)
                 if task.kind == "multiclass":
-                    correct += int((out.detach().argmax(1) == yb).sum())
+                    labels = yb if yb.ndim == 1 else yb[:, 0].long()
+                    correct += int((out.detach().argmax(1) == labels).sum())
                 bar.advance(bar_task)
-        out_val = predict_torch(net, val_b, task, cfg.device)
+        out_val = predict_torch(scored, val_b, task, cfg.device)
         if not np.isfinite(out_val).all():
             raise InputError(f"training diverged: the model outputs NaN after epoch {epoch}; "
                              f"lower the learning rate (--lr {cfg.lr:g})")
@@ -406,11 +432,11 @@ def fit(task: Task, cfg: TrainConfig, run_dir: Path, train_data: Any, val_data: 
         if improved:
             state["best_score"], state["best_epoch"] = score, epoch
             _save(run_dir / "best.pt", {"config": config_record, "task": task.to_dict(),
-                                        "epoch": epoch, "model": net.state_dict(), "metrics": row})
+                                        "epoch": epoch, "model": scored.state_dict(), "metrics": row})
         _save(run_dir / "last.pt", {
             "config": config_record, "task": task.to_dict(), **state, "model": net.state_dict(),
             "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-            "scaler": scaler.state_dict()})
+            "scaler": scaler.state_dict(), **({"ema": ema.state_dict()} if ema is not None else {})})
         write_metrics(run_dir / "metrics.csv", state["history"])
         shown = "  ".join(f"{k.removeprefix('val_')} {v:.4g}" for k, v in row.items()
                           if k.startswith("val_") and k != "val_loss" and isinstance(v, float))
@@ -524,10 +550,19 @@ def _resume_config(run_dir: Path, given: TrainConfig) -> TrainConfig:
     return stored
 
 
-def _load_state(path: Path, net, optimizer, scheduler, scaler, device) -> dict:
+def _ema_model(net: nn.Module, decay: float) -> nn.Module:
+    """An exponential moving average of ``net``'s weights and buffers (updated per step)."""
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+    return AveragedModel(net, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+
+
+def _load_state(path: Path, net, optimizer, scheduler, scaler, device, ema=None) -> dict:
     try:
         ckpt = torch.load(path, map_location=device, weights_only=False)
         net.load_state_dict(ckpt["model"])
+        if ema is not None:
+            ema.load_state_dict(ckpt["ema"])
         optimizer.load_state_dict(ckpt["optimizer"])
         scheduler.load_state_dict(ckpt["scheduler"])
         scaler.load_state_dict(ckpt["scaler"])

@@ -1,0 +1,343 @@
+"""The GPU recipe towards 73 %: teachers trained side by side, their ensemble, one distilled student.
+
+One command, sized to a wall-clock budget, that always finishes and writes what it has:
+
+1. decode ``fer2013_train_public.webp.npz`` (lossless WebP faces) into a plain ``.npz``;
+2. train the teachers concurrently, one process each on the one device (``--teachers``
+   ``arch:key=value:...`` specs; each first times one probe epoch, then takes as many epochs
+   as fit before the teachers' deadline, so the cosine schedule runs to its end);
+3. install each teacher mirror-averaged with its card, score the ensemble of them;
+4. distill the student (``--student``, by default the shipped model's architecture, so it
+   keeps its speed) from the teachers' mirror-averaged probabilities, ship it mirror-averaged
+   with its card;
+5. write ``OUT/summary.json`` (every score: PublicTest full and de-duplicated, macro-F1,
+   epochs, seconds), ``OUT/emotion-student.onnx`` + ``.json`` + ``.md`` and
+   ``OUT/runs.tar.gz`` (configs, metrics, cards and teacher models).
+
+A process still running at its deadline is stopped; its best epoch so far is used.
+
+    python -m moviemotion.emotion.recipe --data fer.webp.npz --out OUT --device cuda --budget 500
+    python -m moviemotion.emotion.recipe --data fer.webp.npz --out OUT --smoke     # CPU dry run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_TEACHERS = ("vgg:width=48:seed=0:augment=strong",
+                    "vgg:width=48:seed=1:augment=heavy:mixup=0.2",
+                    "vgg:width=64:seed=2:augment=strong",
+                    "vgg:width=64:seed=3:augment=heavy:cutmix=1.0")
+TRAIN_KEYS = {"seed": int, "epochs": int, "batch_size": int, "lr": float, "augment": str,
+              "mixup": float, "cutmix": float, "ema": float, "weight_decay": float,
+              "label_smoothing": float}
+MAX_OUT_FILE = 15 * 2**20
+
+
+def decode_webp_npz(sources: list[Path], dest: str | Path) -> Path:
+    """``blob``/``offsets`` WebP faces (one file, or the parts :func:`split_webp_npz` wrote,
+    in order) -> our ``.npz`` (``x``, ``y``, ``split``); one plain .npz is used as it is."""
+    import cv2
+
+    from moviemotion.io import atomic_path
+
+    xs, ys, splits = [], [], []
+    for src in map(Path, sources):
+        with np.load(src, allow_pickle=False) as d:
+            if "blob" not in d.files:
+                if len(sources) == 1:
+                    return src
+                xs.append(d["x"])
+            else:
+                blob, off = d["blob"], d["offsets"]
+                xs.append(np.stack([cv2.imdecode(blob[off[i]:off[i + 1]], cv2.IMREAD_GRAYSCALE)
+                                    for i in range(len(off) - 1)]))
+            ys.append(d["y"])
+            splits.append(d["split"])
+    with atomic_path(Path(dest)) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, x=np.concatenate(xs), y=np.concatenate(ys), split=np.concatenate(splits))
+    return Path(dest)
+
+
+def split_webp_npz(src: Path, dest_dir: Path, parts: int = 2) -> list[Path]:
+    """Cut a WebP ``.npz`` into ``parts`` files of consecutive faces (each a valid WebP .npz),
+    for copying to a machine in several transfers under a size limit."""
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    out = []
+    with np.load(src, allow_pickle=False) as d:
+        blob, off, y, split = d["blob"], d["offsets"], d["y"], d["split"]
+        bounds = np.linspace(0, len(y), parts + 1).astype(int)
+        for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+            path = dest_dir / f"{src.name.removesuffix('.npz')}.part{k + 1}of{parts}.npz"
+            np.savez(path, blob=blob[off[a]:off[b]], offsets=off[a:b + 1] - off[a], y=y[a:b],
+                     split=split[a:b], classes=d["classes"])
+            out.append(path)
+    return out
+
+
+def subset(src: Path, dest: Path, n_train: int, n_val: int) -> Path:
+    """A seeded random ``n_train`` Training and ``n_val`` PublicTest faces (smoke runs)."""
+    rng = np.random.default_rng(0)
+    with np.load(src) as d:
+        keep = np.sort(np.concatenate([
+            rng.permutation(np.flatnonzero(d["split"] == 0))[:n_train],
+            rng.permutation(np.flatnonzero(d["split"] == 1))[:n_val]]))
+        np.savez(dest, x=d["x"][keep], y=d["y"][keep], split=d["split"][keep])
+    return dest
+
+
+def parse_spec(spec: str) -> dict:
+    """``vgg:width=48:seed=1:mixup=0.2`` -> {arch, arch_args, training options}."""
+    from moviemotion.errors import InputError
+
+    arch, *items = spec.split(":")
+    out: dict = {"arch": arch, "arch_args": {}}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep:
+            raise InputError(f"model spec {spec!r}: {item!r} is not key=value")
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            value = text
+        if key in TRAIN_KEYS:
+            out[key] = TRAIN_KEYS[key](value)
+        else:
+            out["arch_args"][key] = value
+    if not arch:
+        raise InputError(f"model spec {spec!r}: expected ARCH[:key=value...]")
+    return out
+
+
+def cli_command(data: str, run_dir: Path, spec: dict, common: dict, teachers=()) -> str:
+    """The ``moviemotion train emotion`` command equivalent to a worker's run."""
+    args = ["moviemotion", "train", "emotion", "--data", data, "--arch", spec["arch"]]
+    for k, v in spec["arch_args"].items():
+        args += ["-A", f"{k}={v}"]
+    for k, v in {**common, **{k: v for k, v in spec.items() if k in TRAIN_KEYS}}.items():
+        if k not in ("teachers", "alpha", "temperature", "epochs") and v not in (None, 0, 0.0):
+            args += [f"--{k.replace('_', '-')}", str(v)]
+    for t in teachers:
+        args += ["--teacher", str(t)]
+    if teachers:
+        args += ["--alpha", str(common["alpha"]), "--temperature", str(common["temperature"])]
+    return shlex.join(args + ["-q", "-o", str(run_dir)])
+
+
+def worker(job: dict) -> None:
+    """One training run sized to ``job['deadline']``: a timed probe epoch, then the run."""
+    import shutil
+
+    from moviemotion.emotion.train import TrainConfig, train
+    from moviemotion.learn.distill import Distillation
+
+    opts = {k: job[k] for k in ("data", "arch", "arch_args", "device", "threads", "seed",
+                                "batch_size", "lr", "augment", "mixup", "cutmix", "ema",
+                                "weight_decay", "label_smoothing") if job.get(k) is not None}
+    distillation = (Distillation(tuple(job["teachers"]), job["alpha"], job["temperature"])
+                    if job.get("teachers") else None)
+    run_dir = Path(job["run_dir"])
+    probe = run_dir.parent / (run_dir.name + "-probe")
+    t0 = time.time()
+    shutil.rmtree(probe, ignore_errors=True)
+    train(TrainConfig(**opts, epochs=1), probe, quiet=True, distillation=distillation)
+    epoch_s = float(next(iter(_rows(probe / "metrics.csv")))["seconds"]) * 1.1
+    setup_s = time.time() - t0 - epoch_s            # data, probabilities, evaluation, export
+    left = job["deadline"] - time.time() - setup_s
+    epochs = int(max(1, min(job["max_epochs"], left // max(epoch_s, 1e-3))))
+    print(f"{run_dir.name}: {epoch_s:.2f} s/epoch -> {epochs} epochs", flush=True)
+    command = job["command"].replace(" -q -o ", f" --epochs {epochs} -q -o ")
+    cfg = TrainConfig(**opts, epochs=epochs, command=command)
+    train(cfg, run_dir, quiet=True, distillation=distillation)
+
+
+def _rows(path: Path) -> list[dict]:
+    import csv
+
+    with open(path) as fh:
+        return list(csv.DictReader(fh))
+
+
+def run_parallel(jobs: list[dict], work: Path) -> dict[str, float]:
+    """Run ``jobs`` in worker processes; stop those still running 20 s after their deadline
+    and finish them from their best epoch. Returns seconds per job."""
+    from moviemotion.emotion.train import finish
+
+    procs, started = [], time.time()
+    for job in jobs:
+        spec = work / f"{Path(job['run_dir']).name}.job.json"
+        spec.write_text(json.dumps(job))
+        log = open(work / f"{Path(job['run_dir']).name}.log", "w")  # noqa: SIM115
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        procs.append((job, log, subprocess.Popen(
+            [sys.executable, "-m", "moviemotion.emotion.recipe", "--worker", str(spec)],
+            stdout=log, stderr=subprocess.STDOUT, env=env)))
+    seconds = {}
+    for job, log, proc in procs:
+        try:
+            proc.wait(timeout=max(1.0, job["deadline"] + 20 - time.time()))
+        except subprocess.TimeoutExpired:
+            proc.terminate()
+            proc.wait()
+        log.close()
+        run_dir = Path(job["run_dir"])
+        seconds[run_dir.name] = time.time() - started
+        if (run_dir / "best.pt").is_file() and not (run_dir / "model.onnx").is_file():
+            finish(run_dir)                     # stopped early: its best epoch so far
+    return seconds
+
+
+def scores_of(result: dict) -> dict:
+    return {k: {"n": v.n, "accuracy": v.accuracy, "macro_f1": v.macro_f1}
+            for k, v in result.items() if hasattr(v, "accuracy")}
+
+
+def recipe(data: list[Path], out: Path, work: Path, *, device: str, budget: float,
+           teachers: list[str], student: str, common: dict, smoke: bool) -> dict:
+    from moviemotion.emotion.data import load
+    from moviemotion.emotion.evaluate import evaluate, write_report
+    from moviemotion.emotion.export import ship
+    from moviemotion.learn.ensemble import Ensemble
+
+    start = time.time()
+    deadline = start + budget
+    work.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+    npz = decode_webp_npz(data, work / "fer2013.npz")
+    if smoke:
+        npz = subset(npz, work / "fer2013-smoke.npz", 300, 150)
+    train_set, test = load(npz, "Training"), load(npz, "PublicTest")
+    summary: dict = {"data": [d.name for d in data], "device": device, "budget_s": budget, "smoke": smoke,
+                     "teachers": {}, "common": common}
+    n_cpu = os.cpu_count() or 2
+    threads = max(1, n_cpu // max(1, len(teachers)))
+    base = {"data": str(npz), "device": device, "threads": threads,
+            "max_epochs": 1 if smoke else common.get("epochs", 300)}
+    train_opts = {k: v for k, v in common.items() if k in TRAIN_KEYS and k != "epochs"}
+    jobs = []
+    for i, text in enumerate(teachers):
+        spec = parse_spec(text)
+        run_dir = work / f"teacher{i}"
+        jobs.append({**base, **train_opts, **{k: v for k, v in spec.items()},
+                     "run_dir": str(run_dir), "deadline": start + 0.58 * budget,
+                     "command": cli_command(str(npz), run_dir, spec, train_opts)})
+    summary["teacher_seconds"] = run_parallel(jobs, work)
+    members = []
+    for job in jobs:
+        run_dir = Path(job["run_dir"])
+        if not (run_dir / "model.onnx").is_file():
+            summary["teachers"][run_dir.name] = {"failed": (work / f"{run_dir.name}.log").read_text()[-600:]}
+            continue
+        dest = ship(run_dir, work / "teachers" / f"{run_dir.name}.onnx", mirror=True)
+        card = json.loads(dest.with_suffix(".json").read_text())
+        summary["teachers"][run_dir.name] = {"spec": teachers[jobs.index(job)],
+                                             "epochs": card["epochs"], "best_epoch": card["best_epoch"],
+                                             "mirror": card["metrics"]}
+        members.append(run_dir)
+    if not members:
+        raise SystemExit("no teacher finished; see the logs in " + str(work))
+    ensemble = Ensemble([work / "teachers" / f"{m.name}.onnx" for m in members])
+    result = evaluate(ensemble.predict, test, reference=train_set)
+    write_report(result, work / "ensemble", title=f"ensemble of {len(members)} (mirror-averaged)")
+    summary["ensemble"] = scores_of(result)
+    # the student, distilled from the teachers' checkpoints (mirror-averaged, on the device)
+    spec = parse_spec(student)
+    run_dir = work / "student"
+    teacher_files = [str(m / "best.pt") for m in members]
+    sjob = {**base, **train_opts, **spec, "threads": max(1, n_cpu - 1), "run_dir": str(run_dir),
+            "deadline": deadline - 45, "teachers": teacher_files,
+            "alpha": common["alpha"], "temperature": common["temperature"],
+            "command": cli_command(str(npz), run_dir, spec, {**train_opts, **common}, teacher_files)}
+    summary["student_seconds"] = run_parallel([sjob], work)["student"]
+    if (run_dir / "model.onnx").is_file():
+        dest = ship(run_dir, out / "emotion-student.onnx", mirror=True,
+                    distillation=json.loads((run_dir / "distill.json").read_text()),
+                    teachers=summary["teachers"], ensemble=summary["ensemble"])
+        card = json.loads(dest.with_suffix(".json").read_text())
+        summary["student"] = {"spec": student, "epochs": card["epochs"],
+                              "best_epoch": card["best_epoch"], "mirror": card["metrics"],
+                              "bytes": dest.stat().st_size}
+    else:
+        summary["student"] = {"failed": (work / "student.log").read_text()[-600:]}
+    summary["seconds"] = time.time() - start
+    return summary
+
+
+def pack(work: Path, out: Path) -> Path:
+    """``OUT/runs.tar.gz``: configs, metrics, reports, cards, logs and (while the archive stays
+    under 15 MiB) the teachers' mirror-averaged models; no checkpoints, no data."""
+    dest = out / "runs.tar.gz"
+    small = [p for p in sorted(work.rglob("*")) if p.is_file() and p.suffix not in
+             (".pt", ".npz", ".onnx")]
+    models = sorted((work / "teachers").glob("*.onnx"))
+    for keep in (models, []):
+        with tarfile.open(dest, "w:gz") as tar:
+            for p in small + keep:
+                tar.add(p, arcname=str(p.relative_to(work)))
+        if dest.stat().st_size <= MAX_OUT_FILE:
+            break
+    return dest
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m moviemotion.emotion.recipe", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, nargs="+", help="fer2013_train_public(.webp).npz "
+                    "(or its parts from --split-data, in order)")
+    ap.add_argument("--split-data", type=Path, help="cut this WebP .npz into --parts files "
+                    "in --work, then exit")
+    ap.add_argument("--parts", type=int, default=2)
+    ap.add_argument("--out", type=Path, help="where the results go ($OUT)")
+    ap.add_argument("--work", type=Path, default=Path(".gl/recipe"), help="run folders")
+    ap.add_argument("--device", default="cuda")
+    ap.add_argument("--budget", type=float, default=500.0, help="wall-clock seconds in all")
+    ap.add_argument("--teachers", default=",".join(DEFAULT_TEACHERS))
+    ap.add_argument("--student", default="vgg:seed=7:augment=strong")
+    ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--lr", type=float, default=0.1)
+    ap.add_argument("--ema", type=float, default=0.999)
+    ap.add_argument("--epochs", type=int, default=300, help="at most this many per run")
+    ap.add_argument("--alpha", type=float, default=0.3)
+    ap.add_argument("--temperature", type=float, default=4.0)
+    ap.add_argument("--smoke", action="store_true", help="tiny subset, 1 epoch, CPU")
+    ap.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.worker:
+        worker(json.loads(a.worker.read_text()))
+        return 0
+    if a.split_data:
+        for path in split_webp_npz(a.split_data, a.work, a.parts):
+            print(path, path.stat().st_size)
+        return 0
+    if a.data is None or a.out is None:
+        ap.error("--data and --out are needed")
+    teachers = [t for t in a.teachers.split(",") if t]
+    student = a.student
+    if a.smoke:
+        a.device = "cpu"
+        teachers = [t.replace("width=48", "width=8").replace("width=64", "width=8")
+                    for t in teachers[:2]]
+        student = "vgg:width=4:seed=7"
+    common = {"batch_size": a.batch_size, "lr": a.lr, "ema": a.ema, "epochs": a.epochs,
+              "alpha": a.alpha, "temperature": a.temperature}
+    summary = recipe(a.data, a.out, a.work, device=a.device, budget=a.budget, teachers=teachers,
+                     student=student, common=common, smoke=a.smoke)
+    (a.out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    pack(a.work, a.out)
+    print(json.dumps({k: summary.get(k) for k in ("ensemble", "student", "seconds")},
+                     indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
