@@ -35,6 +35,11 @@ if [ ${#FILES[@]} -eq 0 ]; then
     echo "no faces: run scripts/gpu_emotion.sh --prepare here and carry .gl/ (see docs/emotion.md)" >&2
     exit 2
 fi
+if [[ "${FILES[0]}" =~ part[0-9]+of([0-9]+)\.npz$ ]] && [ ${#FILES[@]} -ne "${BASH_REMATCH[1]}" ]; then
+    echo "only ${#FILES[@]} of ${BASH_REMATCH[1]} parts of the faces here (${FILES[*]}): carry the" \
+         "missing part (a machine given back in between loses the first one)" >&2
+    exit 2
+fi
 WORK=.gl/recipe-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT" "$WORK"
 { echo "# $(date -u +%FT%TZ) budget ${BUDGET}s data ${FILES[*]}"; nvidia-smi -L 2>/dev/null || true

@@ -6,11 +6,13 @@ module                      what it holds
 ==========================  ===========================================================
 ``learn.task``              :class:`Task` (name, input shape, outputs, kind, ``score``)
 ``learn.archs``             ``ARCHITECTURES`` registry, ``build(name, task, **options)``
-``learn.augment``           batched image augmentation policies (none, flip, light, strong)
+``learn.augment``           batched image augmentation policies, mixup / CutMix
 ``learn.train``             ``TrainConfig``, ``train``/``prepare``/``fit``/``finish``, checkpoints
 ``learn.metrics``           accuracy ... mAP, ROC AUC, EER, TAR@FAR, Pearson, interval IoU
 ``learn.onnx``              ``export_onnx`` (metadata, activation inside), ``Predictor``
 ``learn.card``              ``model_card``, ``write_card`` (JSON + markdown)
+``learn.ensemble``          ``Ensemble`` (mean of ONNX models), ``average``
+``learn.distill``           ``Distillation``, ``distill``, cached teacher probabilities
 ``learn.plot``              confusion-matrix PNG
 ==========================  ===========================================================
 
