@@ -187,33 +187,43 @@ def textured_background(size: tuple[int, int], rng: np.random.Generator) -> np.n
 
 
 def paste_face(frame: np.ndarray, face: np.ndarray, box: tuple[int, int, int, int],
-               rng: np.random.Generator, turn: float = 0.0, roll: float = 0.0) -> np.ndarray:
+               rng: np.random.Generator | None = None, turn: float = 0.0, roll: float = 0.0,
+               tone: tuple[float, float, float] | None = None,
+               hair: tuple[float, float, float] | None = None, whole: bool = False) -> np.ndarray:
     """Blend gray ``face`` into RGB ``frame`` (in place) so that it fills ``box`` (x, y, w, h).
 
-    The face is tinted with a random skin tone and faded into the backdrop by a soft
-    elliptical mask; ``turn`` (0-1) squeezes it sideways like a head turned away, ``roll``
-    rotates it in the image plane (degrees). Returns the frame.
+    The face is tinted with a skin ``tone`` (RGB gains; random from ``rng`` if not given),
+    set in a drawn head (hair, skin rim, neck) and faded in by a soft elliptical mask
+    (``whole``: the whole crop with feathered edges);
+    ``turn`` (0-1) squeezes it sideways like a head turned away, ``roll`` rotates it in the
+    image plane (degrees). Returns the frame.
     """
-    x, y, bw, bh = box
+    rng = rng if rng is not None else np.random.default_rng(0)
+    x, y, bw, bh = (int(round(v)) for v in box)
     fh, fw = frame.shape[:2]
     f = cv2.resize(face, (bw, bh), interpolation=cv2.INTER_AREA if bw < face.shape[1] else cv2.INTER_CUBIC)
     f = f.astype(np.float32)
     mask = np.zeros((bh, bw), np.float32)
-    cv2.ellipse(mask, (bw // 2, bh // 2), (int(bw * 0.47), int(bh * 0.48)), 0, 0, 360, 1.0, -1)
-    mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, 0.025 * bw))
+    if whole:  # the whole crop, edges feathered (crops framed with hair and chin, as FER2013's)
+        mask[int(0.04 * bh):bh - int(0.04 * bh), int(0.04 * bw):bw - int(0.04 * bw)] = 1.0
+        mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, 0.03 * bw))
+    else:
+        cv2.ellipse(mask, (bw // 2, bh // 2), (int(bw * 0.47), int(bh * 0.48)), 0, 0, 360, 1.0, -1)
+        mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, 0.025 * bw))
     if turn or roll:
         rot = np.vstack([cv2.getRotationMatrix2D((bw / 2, bh / 2), roll, 1.0), [0, 0, 1]])
         squeeze = np.array([[1.0 - 0.45 * turn, 0, 0.45 * turn * bw / 2], [0, 1, 0], [0, 0, 1]])
         m = (squeeze @ rot)[:2]
         f = cv2.warpAffine(f, m, (bw, bh), borderMode=cv2.BORDER_REPLICATE)
         mask = cv2.warpAffine(mask, m, (bw, bh))
-    tone = rng.uniform([0.85, 0.7, 0.55], [1.1, 0.95, 0.85])
+    tone = np.asarray(tone) if tone is not None else rng.uniform([0.85, 0.7, 0.55], [1.1, 0.95, 0.85])
     rgb = f[..., None] * tone[None, None, :]
     # A head around the face: neck, hair and a skin rim in the face's own mean tone, so the
     # face has an outline as in a photo (the crops end at the brow and the jaw).
     cx, cy = x + bw / 2, y + bh / 2
     skin = tuple(float(v) for v in np.median(f, axis=(0, 1)) * tone * 0.9)
-    hair = tuple(float(v) for v in rng.uniform(10, 90) * rng.uniform(0.7, 1.1, 3))
+    if hair is None:
+        hair = tuple(float(v) for v in rng.uniform(10, 90) * rng.uniform(0.7, 1.1, 3))
     cv2.rectangle(frame, _pt(cx - 0.3 * bw, cy + 0.3 * bh), _pt(cx + 0.3 * bw, cy + 0.95 * bh),
                   tuple(0.8 * v for v in skin), -1)
     cv2.ellipse(frame, _pt(cx, cy - 0.12 * bh), _pt(0.62 * bw * (1 - 0.3 * turn), 0.62 * bh), roll, 0, 360,

@@ -1,10 +1,12 @@
 """A small synthetic screening rendered in code: a movie clip, seat recordings, a manifest.
 
 The movie is a sequence of scenes, each meant to provoke one feeling (see :data:`SCENES`).
-Every seat shows one procedurally drawn viewer (:mod:`moviemotion.samples.faces`)
-who reacts to the scenes after their own delay, sometimes with their own emotion, sways
-a little, and once briefly leaves the frame. Seats start recording at different movie
-times (their offsets, in the manifest). Nothing is read from disk: no face images exist.
+Every seat shows one synthetic viewer, a face of our generative face model
+(:mod:`moviemotion.samples.facegen`: statistics of FER2013, no one's photo), who reacts
+to the scenes after their own delay, sometimes with their own emotion, sways, nods and
+tilts a little, blinks, is lit by a changing light, and once briefly leaves the frame.
+Seats start recording at different movie times (their offsets, in the manifest). Only
+the model's statistics are read from disk: no face image exists.
 
 Example
 -------
@@ -28,7 +30,7 @@ import numpy as np
 
 from moviemotion.io import atomic_write_text
 from moviemotion.samples import clips as synth
-from moviemotion.samples.faces import STYLES, background, draw_face
+from moviemotion.samples.faces import background, paste_face
 
 #: The movie's scenes: (start second, end second, the feeling it provokes), for 24 s.
 SCENES = (
@@ -79,22 +81,57 @@ def default_seats(n: int = 4) -> list[Seat]:
     return seats
 
 
-def seat_renderer(seat: Seat, size: tuple[int, int] = (640, 480), seed: int = 0):
-    """``t -> RGB frame`` of a seat camera; ``t`` is recording time."""
+#: Skin tones (RGB gains on the gray faces) and hair colors of the synthetic viewers.
+TONES = ((1.05, 0.86, 0.72), (0.85, 0.66, 0.52), (1.1, 0.95, 0.85), (0.95, 0.75, 0.6))
+HAIRS = ((60, 42, 30), (25, 20, 18), (150, 110, 60), (90, 90, 95))
+_EYES = (slice(14, 25), (slice(7, 22), slice(26, 41)))  # eye band of a 48x48 FER-aligned face
+
+
+def blink(face: np.ndarray) -> np.ndarray:
+    """The 48x48 face with its eyes shut: the eye band smeared vertically into lids."""
+    out = face.copy()
+    rows, cols = _EYES
+    for c in cols:
+        patch = out[rows, c].astype(np.float32)
+        lid = np.linspace(patch[0], patch[-1], patch.shape[0])  # skin from brow to cheek
+        out[rows, c] = np.clip(0.8 * lid + 0.2 * patch, 0, 255).astype(np.uint8)
+    return out
+
+
+def seat_renderer(seat: Seat, size: tuple[int, int] = (640, 480), seed: int = 0, fade: float = 0.3):
+    """``t -> RGB frame`` of a seat camera; ``t`` is recording time.
+
+    The viewer is a face of the generative model (:mod:`moviemotion.samples.facegen`, one
+    look per ``seat.style``) that changes expression over ``fade`` seconds, sways, nods and
+    tilts, blinks every few seconds, and is lit by a light that slowly brightens and dims.
+    """
+    from moviemotion.samples.facegen import FaceModel
+
     w, h = size
     back = background(size, seed)
     rng = np.random.default_rng(seed)
-    phase = rng.uniform(0, 2 * math.pi, 2)
+    phase = rng.uniform(0, 2 * math.pi, 4)
+    blinks = np.cumsum(rng.uniform(2.0, 4.5, 64))  # blink onsets, recording time
+    faces = FaceModel.load().viewer(seat.style)
+    tone, hair = TONES[seat.style % len(TONES)], HAIRS[seat.style % len(HAIRS)]
 
     def frame(t: float) -> np.ndarray:
         img = back.copy()
         mt = t + seat.offset
-        if seat.away and seat.away[0] <= mt < seat.away[1]:
-            return img
-        cx = w / 2 + 0.04 * w * math.sin(0.7 * t + phase[0])
-        cy = 0.46 * h + 0.02 * h * math.sin(0.45 * t + phase[1])
-        draw_face(img, (cx, cy), seat.face_height * h / 480, seat.expression(mt), STYLES[seat.style % len(STYLES)])
-        return img
+        gain = 1.0 + 0.18 * math.sin(0.6 * t + phase[2]) + 0.06 * math.sin(2.3 * t + phase[3])
+        if not (seat.away and seat.away[0] <= mt < seat.away[1]):
+            # Expression: the mean of the faces shown over the last ``fade`` s (a smooth change).
+            mix = np.mean([faces[seat.expression(mt - k * fade / 2)] for k in range(3)], axis=0)
+            face = mix.astype(np.uint8)
+            if np.any((t >= blinks) & (t < blinks + 0.15)):
+                face = blink(face)
+            side = seat.face_height * h / 480 * (1 + 0.02 * math.sin(0.3 * t))
+            cx = w / 2 + 0.04 * w * math.sin(0.7 * t + phase[0])
+            cy = 0.46 * h + 0.02 * h * math.sin(0.45 * t + phase[1])
+            roll = 5.0 * math.sin(0.5 * t + phase[2])
+            paste_face(img, face, (cx - side / 2, cy - side / 2, side, side), roll=roll, tone=tone, hair=hair,
+                       whole=True)
+        return np.clip(img.astype(np.float32) * gain, 0, 255).astype(np.uint8)
 
     return frame
 
