@@ -230,7 +230,7 @@ def recipe(data: list[Path], out: Path, work: Path, *, device: str, budget: floa
         run_dir = work / f"teacher{i}"
         jobs.append({**base, **train_opts, **{k: v for k, v in spec.items()},
                      "run_dir": str(run_dir), "deadline": start + 0.58 * budget,
-                     "command": cli_command(str(npz), run_dir, spec, train_opts)})
+                     "command": cli_command(str(npz), run_dir, spec, {**train_opts, "device": device})})
     summary["teacher_seconds"] = run_parallel(jobs, work)
     members = []
     for job in jobs:
@@ -257,7 +257,8 @@ def recipe(data: list[Path], out: Path, work: Path, *, device: str, budget: floa
     sjob = {**base, **train_opts, **spec, "threads": max(1, n_cpu - 1), "run_dir": str(run_dir),
             "deadline": deadline - 45, "teachers": teacher_files,
             "alpha": common["alpha"], "temperature": common["temperature"],
-            "command": cli_command(str(npz), run_dir, spec, {**train_opts, **common}, teacher_files)}
+            "command": cli_command(str(npz), run_dir, spec, {**train_opts, **common, "device": device},
+                                   teacher_files)}
     summary["student_seconds"] = run_parallel([sjob], work)["student"]
     if (run_dir / "model.onnx").is_file():
         dest = ship(run_dir, out / "emotion-student.onnx", mirror=True,
