@@ -20,11 +20,18 @@ install: $(BIN)/.installed
 
 demo: install
 	$(BIN)/moviemotion sample screening $(DEMO)/screening
+	$(BIN)/python -m moviemotion.samples.script $(DEMO)/screening
 	$(BIN)/moviemotion audience $(DEMO)/screening/seats --manifest $(DEMO)/screening/manifest.csv \
 		--movie $(DEMO)/screening/movie.mp4 -o $(DEMO)/out
+	$(BIN)/moviemotion movie $(DEMO)/screening/movie.mp4 -o $(DEMO)/movie
 	$(BIN)/moviemotion flashes $(DEMO)/screening/movie.mp4 -o $(DEMO)/flashes || test $$? -le 2
+	$(BIN)/moviemotion report -o $(DEMO)/report --audience $(DEMO)/out --movie $(DEMO)/movie \
+		--flashes $(DEMO)/flashes --subtitles $(DEMO)/screening/subtitles.srt \
+		--screenplay $(DEMO)/screening/screenplay.fountain
+	$(BIN)/moviemotion movie examples/bbb_first60s_640x360.mp4 --cam -o $(DEMO)/bbb
 	@echo
-	@echo "Open $(DEMO)/out/report.html (audience) and $(DEMO)/flashes/ (flash check)."
+	@echo "Open $(DEMO)/report/screening.html (the screening: audience, script, movie, flashes)"
+	@echo "and $(DEMO)/bbb/movie.html (Big Buck Bunny's own timeline: shots, scenes, motion, sound)."
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -37,6 +44,9 @@ bench: install
 	$(BIN)/python benchmarks/flash.py
 	$(BIN)/python benchmarks/emotion.py
 	$(BIN)/python benchmarks/audience.py
+	$(BIN)/python benchmarks/detector.py
+	$(BIN)/python benchmarks/movie.py
+	$(BIN)/python benchmarks/screening_report.py
 
 clean:
 	rm -rf $(DEMO) .pytest_cache
