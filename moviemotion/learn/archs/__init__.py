@@ -1,7 +1,7 @@
 """Architectures by name: one :class:`~moviemotion.registry.Registry` of plain-torch networks.
 
 Each entry is an :class:`Architecture`: a constructor taking ``input_shape`` (C, H, W) or
-(T, D), ``num_outputs``, the input normalisation ``mean``/``std`` and its own options
+(T, D), ``num_outputs``, the input normalization ``mean``/``std`` and its own options
 (``width``...), plus the training recipe it was designed for. :func:`build` makes one for a
 :class:`~moviemotion.learn.task.Task`. Every network implements
 :class:`~moviemotion.learn.archs.common.Net` (``forward_features``, ``forward_head``,
@@ -56,7 +56,7 @@ def get(name: str) -> Architecture:
 
 def build(name: str, task: Task | None = None, **kwargs: Any) -> Net:
     """A freshly initialized network ``name`` for ``task`` (its input shape, number of
-    outputs and normalisation); ``kwargs`` are the architecture's options. Bad options are
+    outputs and normalization); ``kwargs`` are the architecture's options. Bad options are
     a one-line :class:`InputError`."""
     arch = get(name)
     if task is not None:
