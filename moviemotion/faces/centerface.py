@@ -31,6 +31,7 @@ from moviemotion.faces.detections import Detections, check_size_knobs, resize_to
 MODEL_PATH = Path(__file__).parent / "weights" / "centerface.onnx"
 _INPUT, _OUTPUTS = "input.1", ("537", "538", "539")  # heatmap, log-scale, offset
 _STRIDE = 4
+NEAR_THRESHOLD = 0.6  # detect_near's threshold, as a share of the detector's
 
 
 @functools.lru_cache(maxsize=8)
@@ -167,8 +168,9 @@ class CenterFaceDetector:
     def _run(self, blob: np.ndarray) -> tuple[np.ndarray, ...]:
         return tuple(self._session.run(list(_OUTPUTS), {_INPUT: blob}))
 
-    def _boxes(self, heat, scale, offset, sx: float, sy: float) -> tuple[np.ndarray, np.ndarray]:
-        boxes, scores = decode(heat, scale, offset, self.threshold)
+    def _boxes(self, heat, scale, offset, sx: float, sy: float,
+               threshold: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        boxes, scores = decode(heat, scale, offset, self.threshold if threshold is None else threshold)
         if not len(boxes):
             return boxes, scores
         keep = nms(boxes, scores, self.nms_iou)
@@ -203,7 +205,8 @@ class CenterFaceDetector:
 
         Each window (the box grown by ``margin`` of its size on every side) is scaled so the
         old face is ``work_size`` pixels; the hit nearest the old center of 0.6-1.6 times
-        its size is kept. A face that is gone yields no box.
+        its size is kept. A face known to be there needs a heatmap score of only
+        :data:`NEAR_THRESHOLD` times ``threshold``. A face that is gone yields no box.
         """
         boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
         if not len(boxes):
@@ -224,7 +227,8 @@ class CenterFaceDetector:
         heat, sc, off = self._run(_blob(windows))
         found_boxes, found_scores = [], []
         for i, (x0, y0, k, cx, cy, size) in enumerate(frames):
-            got, scores = self._boxes(heat[i, 0], sc[i], off[i], k, k)
+            # A face known to be here needs less evidence than a new one (NEAR_THRESHOLD x).
+            got, scores = self._boxes(heat[i, 0], sc[i], off[i], k, k, self.threshold * NEAR_THRESHOLD)
             if not len(got):
                 continue
             got[:, 0] += x0
