@@ -99,7 +99,7 @@ def train_scenes_command(
                         ("augment", augment), ("limit", limit), ("threads", threads)):
         if value is not None:
             args += [f"--{name}", str(value)]
-    args += ["--seed", str(seed), "-o", str(run_dir)]
+    args += ["--seed", str(seed), "-o", str(run_dir)] + (["--resume"] if resume else [])
     cfg = TrainConfig(data=str(data), arch=arch, arch_args=parse_arch_args(arch_arg),
                       epochs=epochs, batch_size=batch_size, lr=lr, augment=augment, seed=seed,
                       device=device, threads=threads, command=shlex.join(args))

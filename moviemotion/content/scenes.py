@@ -157,8 +157,8 @@ class ScenesAnalyzer(MovieAnalyzer):
     """Top-5 scene classes per second (see the module docstring)."""
 
     name = "scenes"
-    columns = {**{f"scene_{i}": "class" for i in range(1, TOP + 1)},
-               **{f"scene_{i}_p": "probability" for i in range(1, TOP + 1)}}
+    columns = {k: v for i in range(1, TOP + 1)
+               for k, v in ((f"scene_{i}", "class"), (f"scene_{i}_p", "probability"))}
     defaults = {"fps": 2.0, "model": None, "threads": None, "batch_size": 64, "cam": False}
 
     def __init__(self, **settings: Any):
