@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 
 from moviemotion.emotion.labels import EMOTIONS
 from moviemotion.errors import InputError, ModelError
-from moviemotion.faces import Detections, crop_faces, iou_matrix, make_detector, track_faces
+from moviemotion.faces import DEFAULT_DETECTOR, Detections, crop_faces, iou_matrix, make_detector, track_faces
 from moviemotion.signals import TIME, Signals
 
 #: Version of the per-recording table layout; bump when its columns or meaning change.
@@ -50,13 +50,20 @@ class Classifier(Protocol):
     def predict(self, faces: np.ndarray) -> np.ndarray: ...
 
 
+class Embedder(Protocol):
+    """A face embedding model (:class:`moviemotion.faceid.verifier.FaceVerifier`):
+    ``embed(crops) -> float (N, D)`` unit vectors, used only for ``--reidentify``."""
+
+    def embed(self, faces) -> np.ndarray: ...
+
+
 @dataclass(frozen=True)
 class RecordingSettings:
     """Everything that changes a recording's per-sample results (part of the resume key)."""
 
     fps: float = 2.0
     detect_every: int = 4
-    detector: str = "haar"
+    detector: str = DEFAULT_DETECTOR
     detector_knobs: dict = field(default_factory=dict)
     max_gap: float = 2.0
     min_track_share: float = 0.1
@@ -107,6 +114,9 @@ class RecordingFaces:
     width: int
     height: int
     stats: dict
+    #: ``--reidentify`` only: track id -> mean unit face embedding (D,), in memory only.
+    #: Never stored (:mod:`.store` writes ``table`` alone) and dropped once the run is linked.
+    embeddings: dict[int, np.ndarray] | None = field(default=None, repr=False)
 
     def signals(self, offset: float = 0.0, source: str = "audience.faces") -> Signals:
         """The table as :class:`~moviemotion.signals.Signals` in movie time (``time + offset``)."""
@@ -126,10 +136,14 @@ FACE_UNITS = {TIME: "s", "face": "bool", "track": "id", "x": "px", "y": "px", "w
 
 
 class _BatchedClassifier:
-    """Collects face crops across frames and classifies them ``batch`` at a time."""
+    """Collects face crops across frames and classifies them ``batch`` at a time (and, with an
+    ``embedder``, embeds the same batch)."""
 
-    def __init__(self, classifier: Classifier, batch: int):
+    def __init__(self, classifier: Classifier, batch: int, embedder: Embedder | None = None):
         self.classifier = classifier
+        self.embedder = embedder
+        self.embedded: list[np.ndarray] = []
+        self.embed_seconds = 0.0
         self.batch = batch
         self.pending: list[np.ndarray] = []
         self.n_pending = 0
@@ -150,11 +164,28 @@ class _BatchedClassifier:
         probs = np.asarray(self.classifier.predict(faces), np.float32).reshape(len(faces), len(EMOTIONS))
         self.done.append(probs)
         self.seconds += time.perf_counter() - t0
+        if self.embedder is not None:
+            t1 = time.perf_counter()
+            self.embedded.append(np.asarray(self.embedder.embed(faces), np.float32).reshape(len(faces), -1))
+            self.embed_seconds += time.perf_counter() - t1
+            self.seconds += time.perf_counter() - t1
         self.pending, self.n_pending = [], 0
 
     def probabilities(self) -> np.ndarray:
         self.flush()
         return np.concatenate(self.done) if self.done else np.zeros((0, len(EMOTIONS)), np.float32)
+
+    def track_embeddings(self, track: np.ndarray) -> dict[int, np.ndarray]:
+        """Mean unit embedding of each track (``track``: the track id of every face, in order)."""
+        if not self.embedded:
+            return {}
+        emb = np.concatenate(self.embedded)
+        self.embedded = []
+        out = {}
+        for k in np.unique(track[track >= 0]):
+            m = emb[track == k].astype(np.float64).mean(0)
+            out[int(k)] = (m / max(np.linalg.norm(m), 1e-12)).astype(np.float32)
+        return out
 
 
 class _SampleLog:
@@ -205,6 +236,7 @@ def analyze_recording(
     on_progress: Callable[[int], None] | None = None,
     crops_dir: Path | None = None,
     threads: int | None = None,
+    embedder: Embedder | None = None,
 ) -> RecordingFaces:
     """Detect, classify and track the faces of one recording (see module docs).
 
@@ -220,7 +252,7 @@ def analyze_recording(
     if threads:
         knobs.setdefault("threads", threads)  # ignored by backends without the setting
     detector = make_detector(settings.detector, **knobs)
-    batcher = _BatchedClassifier(classifier, settings.batch)
+    batcher = _BatchedClassifier(classifier, settings.batch, embedder)
     log = _SampleLog()
     t_decode = t_detect = 0.0
     held = Detections.empty()
@@ -256,10 +288,17 @@ def analyze_recording(
         on_progress(len(log.times))
     t0 = time.perf_counter()
     table = log.table(probs, settings)
+    embeddings = None
+    if embedder is not None:
+        tracks = table["track"].to_numpy()
+        embeddings = batcher.track_embeddings(tracks[table["face"].to_numpy(zero_copy_only=False)])
     stats = {"samples": len(log.times), "faces": len(probs), "fps": settings.fps, "decode_s": t_decode, "detect_s": t_detect,
-             "classify_s": batcher.seconds, "track_s": time.perf_counter() - t0,
+             "classify_s": batcher.seconds - batcher.embed_seconds, "track_s": time.perf_counter() - t0,
              "warnings": [str(w.message) for w in caught if issubclass(w.category, TruncatedVideoWarning)]}
-    return RecordingFaces(table, float(info.duration), float(info.fps), info.width, info.height, stats)
+    if embedder is not None:
+        stats["embed_s"] = batcher.embed_seconds
+    return RecordingFaces(table, float(info.duration), float(info.fps), info.width, info.height, stats,
+                          embeddings)
 
 
 def _full_search(detector, gray: np.ndarray, held: Detections) -> Detections:
