@@ -180,7 +180,6 @@ def test_no_audio_stream_gives_nan_loudness_and_a_warning(tmp_path, capsys):
 
 @pytest.mark.parametrize(("argv", "needle"), [
     (["-a", "shots,sparkle"], "unknown movie analyzer 'sparkle'"),
-    (["--cam"], "--cam"),
     (["-a", "shots", "--cam"], "scenes analyzer"),
 ])
 def test_bad_options_one_line_exit_2_nothing_written(tmp_path, capsys, argv, needle):
