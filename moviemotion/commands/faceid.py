@@ -51,6 +51,8 @@ def train_faceid_command(
     device: Annotated[str, typer.Option(help="cpu, cuda or cuda:N.")] = "cpu",
     threads: Annotated[int | None, typer.Option(help="CPU threads for torch.")] = None,
     limit: Annotated[int | None, typer.Option(min=2, help="About N training faces (a quick test).")] = None,
+    preprocess: Annotated[str, typer.Option(help="Lighting normalization: tan-triggs or equalize.")] = "tan-triggs",
+    size: Annotated[str, typer.Option(help="Model input HEIGHTxWIDTH.")] = "64x56",
     resume: Annotated[bool, typer.Option(help="Continue the run in --run-dir.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
@@ -70,14 +72,25 @@ def train_faceid_command(
                     ("--epochs", epochs), ("--batch-size", batch_size), ("--lr", lr),
                     ("--optimizer", optimizer), ("--augment", augment), ("--seed", seed or None),
                     ("--device", None if device == "cpu" else device), ("--threads", threads),
-                    ("--limit", limit)):
+                    ("--limit", limit), ("--preprocess", preprocess), ("--size", size)):
         if v is not None:
             args += [name, str(v)]
     args += ["-o", str(run_dir)] + (["--resume"] if resume else [])
     cfg = TrainConfig(data=str(data), arch=arch, arch_args=parse_arch_args(arch_arg), epochs=epochs,
                       batch_size=batch_size, lr=lr, optimizer=optimizer, augment=augment, seed=seed,
                       device=device, threads=threads, command=shlex.join(args))
-    train_faceid(data, run_dir, cfg, dim=dim, margin=margin, limit=limit, resume=resume, quiet=quiet)
+    from moviemotion.errors import InputError
+    from moviemotion.faceid.illumination import PREPROCESS
+
+    if preprocess not in PREPROCESS:
+        raise InputError(f"--preprocess {preprocess}: expected one of {', '.join(PREPROCESS)}")
+    try:
+        h, w = (int(v) for v in size.lower().split("x"))
+        assert 8 <= h <= 512 and 8 <= w <= 512
+    except (ValueError, AssertionError):
+        raise InputError(f"--size {size}: expected HEIGHTxWIDTH, 8..512 each, e.g. 64x56") from None
+    train_faceid(data, run_dir, cfg, dim=dim, margin=margin, size=(h, w), limit=limit, resume=resume,
+                 quiet=quiet, preprocess=preprocess)
 
 
 def ship_faceid_command(

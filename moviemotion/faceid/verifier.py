@@ -6,7 +6,8 @@
 >>> v.same(e[0], e[1])                             # above the threshold at the validation EER
 
 Face crops of any size, gray (H, W) or RGB (H, W, 3), are converted to gray, resized to the
-model's input and histogram-equalized (as in training). Embeddings are computed in memory and never written by this module.
+model's input and normalized for lighting as in training (the model's ``preprocess`` metadata:
+``tan-triggs`` or ``equalize``, :mod:`moviemotion.faceid.illumination`). Embeddings are computed in memory and never written by this module.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from moviemotion.errors import InputError, ModelError
-from moviemotion.faceid.data import equalize, to_gray
+from moviemotion.faceid.data import to_gray
+from moviemotion.faceid.illumination import PREPROCESS, normalize
 
 WEIGHTS = Path(__file__).with_name("weights")
 MODEL = WEIGHTS / "faceid.onnx"
@@ -39,6 +41,9 @@ class FaceVerifier:
         self.dim = len(self.predictor.classes)
         meta = self.predictor.metadata
         self.threshold = float(meta.get("threshold", 0.5))
+        self.preprocess = meta.get("preprocess", "equalize")
+        if self.preprocess not in PREPROCESS:
+            raise ModelError(f"{self.predictor.path}: unknown face preprocessing {self.preprocess!r}")
 
     def embed(self, faces: Sequence[np.ndarray]) -> np.ndarray:
         """Unit-length embeddings (N, D) float32 of face crops (any size, gray or RGB)."""
@@ -50,7 +55,7 @@ class FaceVerifier:
                 raise InputError(f"face {i}: {exc.message}") from None
         if not len(x):
             return np.zeros((0, self.dim), np.float32)
-        x[:, 0] = equalize(x[:, 0].astype(np.uint8))
+        x[:, 0] = normalize(x[:, 0].astype(np.uint8), self.preprocess)
         e = self.predictor.predict(x)
         return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
 

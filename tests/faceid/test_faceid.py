@@ -118,13 +118,17 @@ def test_training_ships_a_verifier(faces_dir: Path, tmp_path: Path):
     assert test["identities"] == 7 and 0 <= test["eer"] <= 1
     split = json.loads((run / "split.json").read_text())
     assert not set(split["train"]) & (set(split["val"]) | set(split["test"]))
-    base = json.loads((run / "baselines.json").read_text())["raw_pixel_cosine"]["test"]
+    baselines = json.loads((run / "baselines.json").read_text())
+    base = baselines["raw_pixel_cosine"]["test"]
+    assert {"tan-triggs_pixel_cosine", "tan-triggs_lbp_chi_square", "tan-triggs_fisherfaces"} <= set(baselines)
+    assert 0 <= baselines["tan-triggs_fisherfaces"]["test"]["eer"] <= 1
     assert set(base) == {"roc_auc", "eer", "tar_at_far_1e-2", "tar_at_far_1e-3"}
     model = ship(run, tmp_path / "faceid.onnx")
     card = json.loads(model.with_suffix(".json").read_text())
     assert "test identities, baseline raw-pixel cosine" in card["metrics"]
     v = FaceVerifier(model)
     assert -1 <= v.threshold <= 1
+    assert v.preprocess == split["preprocess"] == "tan-triggs"          # the verifier follows training
     rng = np.random.default_rng(0)
     faces = [rng.integers(0, 255, (192, 168), np.uint8), rng.integers(0, 255, (60, 50, 3), np.uint8)]
     e = v.embed(faces)
