@@ -74,6 +74,8 @@ def train_poster_command(
     device: Annotated[str, typer.Option(help="cpu, cuda or cuda:N.")] = "cpu",
     threads: Annotated[int | None, typer.Option(help="CPU threads for torch.")] = None,
     limit: Annotated[int | None, typer.Option(min=2, help="Only the first N posters per split (a quick test).")] = None,
+    pos_weight: Annotated[bool, typer.Option(
+        "--pos-weight", help="Multi-label: weigh rare genres' positives by sqrt(neg/pos) in the loss.")] = False,
     resume: Annotated[bool, typer.Option(help="Continue the run in --run-dir.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
@@ -98,12 +100,12 @@ def train_poster_command(
                     ("--limit", limit)):
         if v is not None:
             args += [name, str(v)]
-    args += ["-o", str(run_dir)] + (["--resume"] if resume else [])
+    args += (["--pos-weight"] if pos_weight else []) + ["-o", str(run_dir)] + (["--resume"] if resume else [])
     cfg = TrainConfig(data=str(data), arch=arch, arch_args=parse_arch_args(arch_arg), epochs=epochs,
                       batch_size=batch_size, lr=lr, optimizer=optimizer, augment=augment, seed=seed,
                       device=device, threads=threads, command=shlex.join(args))
     train_posters(data, run_dir, head, cfg, size=(height, width), min_count=min_count, limit=limit,
-                  resume=resume, quiet=quiet)
+                  resume=resume, quiet=quiet, pos_weight=pos_weight)
 
 
 def ship_poster_command(

@@ -120,10 +120,12 @@ def train_posters(data_dir: str | Path, run_dir: str | Path, head: str, config: 
                   size: tuple[int, int] = pdata.INPUT_SIZE, min_count: int = 50,
                   genres: Sequence[str] | None = None, limit: int | None = None,
                   cache_dir: str | Path | None = None, resume: bool = False,
-                  quiet: bool = False) -> Path:
+                  quiet: bool = False, pos_weight: bool = False) -> Path:
     """Train one head (a :class:`~moviemotion.learn.train.TrainConfig` ``config``) in
     ``run_dir``: baselines first (``baselines.json``), then the kit's run files; the
-    multilabel evaluation also gets micro/sample F1 at the validation-chosen thresholds."""
+    multilabel evaluation also gets micro/sample F1 at the validation-chosen thresholds.
+    ``pos_weight`` (multilabel): weigh each genre's positives by ``sqrt(negatives / positives)``
+    of the training posters (at most 10) in the logistic loss, so rare genres count more."""
     from moviemotion.learn import metrics
     from moviemotion.learn.train import finish, train
 
@@ -151,7 +153,16 @@ def train_posters(data_dir: str | Path, run_dir: str | Path, head: str, config: 
             result["baselines"] = json.loads((folder / "baselines.json").read_text())
             atomic_write_json(folder / "evaluation.json", result)
 
-    return train(task, config, run_dir, tr, va, resume=resume, quiet=quiet, on_finish=on_finish)
+    loss_fn = None
+    if pos_weight and task.kind == "multilabel":
+        import torch
+
+        pos = np.asarray(tr[1], np.float64).sum(axis=0)
+        weight = np.clip(np.sqrt((len(tr[1]) - pos) / np.maximum(pos, 1)), 1.0, 10.0)
+        atomic_write_json(run_dir / "pos_weight.json", dict(zip(names, weight.round(3).tolist(), strict=True)))
+        loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(weight, dtype=torch.float32))
+    return train(task, config, run_dir, tr, va, resume=resume, quiet=quiet, on_finish=on_finish,
+                 loss_fn=loss_fn)
 
 
 def _predict_best(folder: Path, task: Task, x: np.ndarray) -> np.ndarray:

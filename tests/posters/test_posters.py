@@ -77,6 +77,15 @@ def test_both_heads_train_with_run_files(tiny_runs: dict[str, Path]):
             assert (run / name).is_file(), name
 
 
+def test_positive_weights_follow_genre_rarity(tiny_runs: dict[str, Path], posters_dir: Path):
+    weights = json.loads((tiny_runs["multilabel"] / "pos_weight.json").read_text())
+    t = pdata.read_genre_table(posters_dir / "train.csv")
+    for genre, w in weights.items():
+        pos = int(np.asarray(t.labels[:, t.genres.index(genre)]).sum())
+        assert w == pytest.approx(min(10.0, max(1.0, ((len(t.labels) - pos) / pos) ** 0.5)), abs=1e-3)
+    assert not (tiny_runs["single"] / "pos_weight.json").exists()
+
+
 def test_ship_and_classify_any_size(tiny_runs: dict[str, Path], tmp_path: Path):
     from moviemotion.posters.classifier import PosterClassifier
 
