@@ -33,7 +33,14 @@ import pyarrow.compute as pc
 
 from moviemotion.emotion.labels import EMOTIONS
 from moviemotion.errors import InputError, ModelError
-from moviemotion.faces import DEFAULT_DETECTOR, Detections, crop_faces, iou_matrix, make_detector, track_faces
+from moviemotion.faces import (
+    DEFAULT_DETECTOR,
+    Detections,
+    crop_faces,
+    iou_matrix,
+    make_detector,
+    track_faces,
+)
 from moviemotion.signals import TIME, Signals
 
 #: Version of the per-recording table layout; bump when its columns or meaning change.
@@ -296,7 +303,7 @@ def analyze_recording(
              "classify_s": batcher.seconds - batcher.embed_seconds, "track_s": time.perf_counter() - t0,
              "warnings": [str(w.message) for w in caught if issubclass(w.category, TruncatedVideoWarning)]}
     if embedder is not None:
-        stats["embed_s"] = batcher.embed_seconds
+        stats["reidentify_s"] = batcher.embed_seconds
     return RecordingFaces(table, float(info.duration), float(info.fps), info.width, info.height, stats,
                           embeddings)
 

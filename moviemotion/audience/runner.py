@@ -140,11 +140,20 @@ def has_crops(crops_root: Path | None, rec: Recording) -> bool:
     return d is not None and d.is_dir() and any(p.suffix == ".png" for p in d.iterdir())
 
 
+def load_embedder(threads: int = 1):
+    """The shipped face embedding model (:class:`moviemotion.faceid.verifier.FaceVerifier`),
+    for ``--reidentify``."""
+    from moviemotion.faceid.verifier import FaceVerifier
+
+    return FaceVerifier(threads=threads)
+
+
 def _analyze(classifier: Classifier, rec: Recording, settings: RecordingSettings,
-             crops_root: Path | None, report: Callable[[int], None] | None, threads: int = 1) -> Outcome:
+             crops_root: Path | None, report: Callable[[int], None] | None, threads: int = 1,
+             embedder=None) -> Outcome:
     try:
         faces = analyze_recording(rec.path, classifier, settings, on_progress=report,
-                                  crops_dir=_crops_dir(crops_root, rec), threads=threads)
+                                  crops_dir=_crops_dir(crops_root, rec), threads=threads, embedder=embedder)
         return Outcome(rec, faces)
     except MovieMotionError as exc:
         return Outcome(rec, error=exc.message)
@@ -168,6 +177,7 @@ def serve(conn, factory: ClassifierFactory, threads: int) -> None:
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
     conn.send(("ready",))
+    embedder = None
     while True:
         try:
             task = conn.recv()
@@ -175,13 +185,16 @@ def serve(conn, factory: ClassifierFactory, threads: int) -> None:
             return
         if task is None:
             return
-        rec, settings, crops_root = task
+        rec, settings, crops_root, reidentify = task
+        if reidentify and embedder is None:
+            embedder = load_embedder(threads)  # validated by the job before any work
         mp.current_process().name = f"audience-worker:{rec.label}"
 
         def report(n: int, label: str = rec.label) -> None:
             conn.send(("progress", label, n))
 
-        conn.send(("done", _analyze(classifier, rec, settings, crops_root, report, threads)))
+        conn.send(("done", _analyze(classifier, rec, settings, crops_root, report, threads,
+                                    embedder if reidentify else None)))
 
 
 class _Worker:
@@ -197,9 +210,10 @@ class _Worker:
         self.ready = False
         self.task: Recording | None = None
 
-    def give(self, rec: Recording, settings: RecordingSettings, crops_root: Path | None) -> None:
+    def give(self, rec: Recording, settings: RecordingSettings, crops_root: Path | None,
+             reidentify: bool = False) -> None:
         self.task = rec
-        self.conn.send((rec, settings, crops_root))
+        self.conn.send((rec, settings, crops_root, reidentify))
 
     def messages(self) -> tuple[list[tuple], bool]:
         """Everything the worker sent so far, and whether its pipe is still open."""
@@ -236,7 +250,7 @@ def _death(proc) -> str:
 
 def _run_pool(todo: list[Recording], settings: RecordingSettings, factory: ClassifierFactory, jobs: int,
               crops_root: Path | None, update: Callable[[str, int], None],
-              done: Callable[[Outcome], None]) -> None:
+              done: Callable[[Outcome], None], reidentify: bool = False) -> None:
     ctx = mp.get_context("spawn")  # no fork of a threaded driver; workers start clean
     threads = worker_threads(jobs)
     queue = collections.deque(todo)
@@ -250,7 +264,7 @@ def _run_pool(todo: list[Recording], settings: RecordingSettings, factory: Class
                 if w.ready and w.task is None and queue:
                     rec = queue.popleft()
                     tries[rec.label] += 1
-                    w.give(rec, settings, crops_root)
+                    w.give(rec, settings, crops_root, reidentify)
             ready = set(mpc.wait([w.conn for w in workers] + [w.proc.sentinel for w in workers], 0.5))
             for w in list(workers):
                 if w.conn not in ready and w.proc.sentinel not in ready:
@@ -296,17 +310,18 @@ def _run_pool(todo: list[Recording], settings: RecordingSettings, factory: Class
 class _RayAnalyzer:
     """A Ray actor holding one loaded model."""
 
-    def __init__(self, factory: ClassifierFactory):
+    def __init__(self, factory: ClassifierFactory, reidentify: bool = False):
         import cv2
 
         cv2.setNumThreads(1)
         self.classifier = factory()
+        self.embedder = load_embedder() if reidentify else None
 
     def run(self, rec: Recording, settings: RecordingSettings, crops_root: Path | None) -> Outcome:
-        return _analyze(self.classifier, rec, settings, crops_root, None)
+        return _analyze(self.classifier, rec, settings, crops_root, None, embedder=self.embedder)
 
 
-def _run_ray(todo, settings, factory, jobs, crops_root, address, done):
+def _run_ray(todo, settings, factory, jobs, crops_root, address, done, reidentify=False):
     try:
         import ray
         from ray.util import ActorPool
@@ -316,7 +331,7 @@ def _run_ray(todo, settings, factory, jobs, crops_root, address, done):
         kw = {"address": address} if address else {"num_cpus": jobs}
         ray.init(include_dashboard=False, log_to_driver=False, ignore_reinit_error=True, **kw)
     actor = ray.remote(num_cpus=1)(_RayAnalyzer)
-    pool = ActorPool([actor.remote(factory) for _ in range(max(1, min(jobs, len(todo))))])
+    pool = ActorPool([actor.remote(factory, reidentify) for _ in range(max(1, min(jobs, len(todo))))])
     try:
         for outcome in pool.map_unordered(lambda a, r: a.run.remote(r, settings, crops_root), todo):
             done(outcome)
@@ -337,8 +352,14 @@ def analyze_all(
     crops_root: Path | None = None,
     show_progress: bool = True,
     classifier: Classifier | None = None,
+    embedder=None,
 ) -> list[Outcome]:
     """Analyze ``recordings`` (reusing finished ones stored under ``out_dir``), in order.
+
+    ``embedder`` (``--reidentify``; a loaded :class:`~moviemotion.faceid.verifier.FaceVerifier`,
+    used in-process; workers load their own): every recording is analyzed afresh, since the
+    stored results carry no embeddings, and each result brings its tracks' mean embeddings
+    back in memory (:attr:`RecordingFaces.embeddings`).
 
     With ``crops_root`` (``--keep-crops``), a stored result is reused only when its crops are
     there too, so that the crops the run claims to keep exist. ``classifier``: an already
@@ -348,8 +369,9 @@ def analyze_all(
 
     outcomes: dict[str, Outcome] = {}
     todo: list[Recording] = []
+    reidentify = embedder is not None
     for rec in recordings:
-        faces = store.load(out_dir, rec, settings)
+        faces = None if reidentify else store.load(out_dir, rec, settings)
         if faces is not None and (crops_root is None or has_crops(crops_root, rec)):
             outcomes[rec.label] = Outcome(rec, faces, reused=True, attempts=0)
         else:
@@ -376,14 +398,14 @@ def analyze_all(
         if not todo:
             pass
         elif use_ray:
-            _run_ray(todo, settings, factory, jobs, crops_root, ray_address, done)
+            _run_ray(todo, settings, factory, jobs, crops_root, ray_address, done, reidentify)
         elif jobs == 1:
             classifier = classifier if classifier is not None else factory()
             for rec in todo:
                 done(_analyze(classifier, rec, settings, crops_root,
-                              functools.partial(update, rec.label), worker_threads(1)))
+                              functools.partial(update, rec.label), worker_threads(1), embedder))
         else:
-            _run_pool(todo, settings, factory, jobs, crops_root, update, done)
+            _run_pool(todo, settings, factory, jobs, crops_root, update, done, reidentify)
     return [outcomes[r.label] for r in recordings]
 
 

@@ -104,7 +104,8 @@ def _bin_mean(bins: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray,
         return sums / counts[:, None], counts
 
 
-def _viewer_rows(rec: Recording, faces: RecordingFaces, end: float, s: TimelineSettings):
+def _viewer_rows(rec: Recording, faces: RecordingFaces, end: float, s: TimelineSettings,
+                 names: dict[tuple[str, int], str] | None = None):
     tab = faces.table
     t = tab[TIME].to_numpy() + rec.offset
     track = tab["track"].to_numpy()
@@ -128,7 +129,7 @@ def _viewer_rows(rec: Recording, faces: RecordingFaces, end: float, s: TimelineS
         has = nfaces > 0
         dominant = np.where(has, np.nan_to_num(mean, nan=-1).argmax(1), -1)
         reaction = np.where(has & (dist >= s.reaction_threshold), np.nan_to_num(delta, nan=-9).argmax(1), NONE_INDEX)
-        vid = viewer_id(rec.label, int(k))
+        vid = (names or {}).get((rec.label, int(k))) or viewer_id(rec.label, int(k))
         out.append({
             "viewer": np.full(len(seconds), vid, object),
             "recording": np.full(len(seconds), rec.label, object),
@@ -171,12 +172,16 @@ def build_timeline(
     recordings: list[tuple[Recording, RecordingFaces]],
     movie_duration: float | None = None,
     settings: TimelineSettings = TimelineSettings(),
+    viewer_names: dict[tuple[str, int], str] | None = None,
 ) -> Timeline:
-    """Aggregate analyzed recordings into per-viewer and audience timelines and peaks."""
+    """Aggregate analyzed recordings into per-viewer and audience timelines and peaks.
+
+    ``viewer_names`` ((recording label, track) -> viewer id; ``--reidentify``) gives linked
+    tracks of different recordings one id; others get :func:`viewer_id`."""
     end = movie_duration if movie_duration and math.isfinite(movie_duration) else math.inf
     parts, summaries = [], []
     for rec, faces in recordings:
-        p, s = _viewer_rows(rec, faces, end, settings)
+        p, s = _viewer_rows(rec, faces, end, settings, viewer_names)
         parts += p
         summaries += s
     if parts:

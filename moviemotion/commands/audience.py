@@ -58,6 +58,9 @@ def audience_command(
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster address (default: local Ray).")] = None,
     keep_crops: Annotated[bool, typer.Option(
         help="DEBUGGING ONLY: also save every face crop as an image (privacy!).")] = False,
+    reidentify: Annotated[bool, typer.Option(
+        "--reidentify", help="Link the tracks of one viewer across long gaps and between recordings by face "
+        "embeddings (memory only, never written); re-analyzes stored recordings.")] = False,
     report: Annotated[bool, typer.Option(help="Write report.html.")] = True,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
@@ -93,12 +96,15 @@ def audience_command(
     result = run_audience(recs, output, movie=movie, settings=settings,
                           timeline_settings=timeline_settings,
                           model=model, jobs=jobs, use_ray=ray, ray_address=ray_address,
-                          keep_crops=keep_crops, show_progress=progress, write_report=report)
+                          keep_crops=keep_crops, show_progress=progress, write_report=report,
+                          reidentify=reidentify)
     tl = result.timeline
+    for n in result.notes:
+        say("note", n)
     for w in result.warnings:
         say("warning", w)
     reused = sum(o.reused for o in result.outcomes)
-    console.print(f"{len(tl.summaries)} viewers in {len(recs) - len(result.failures)} recordings "
+    console.print(f"{len({s['viewer'] for s in tl.summaries})} viewers in {len(recs) - len(result.failures)} recordings "
                   f"({reused} reused), {tl.seconds} s of movie, {len(tl.peaks)} peaks -> {output}",
                   highlight=False, markup=False)
     if "report.html" in result.outputs:

@@ -8,7 +8,11 @@ Order of work (nothing is written until every check passed):
    files a killed run left there are removed;
 3. :func:`moviemotion.audience.runner.analyze_all` analyzes (or reuses) each recording;
    SIGINT/SIGTERM stop it at once, keeping the recordings finished so far (exit 130/143);
-4. the timeline, the tables, ``run.json`` (with a privacy record true of the whole folder)
+   with ``reidentify`` every recording is analyzed afresh and also yields its tracks' mean
+   face embeddings, in memory only;
+4. ``reidentify``: :func:`link_viewers` links the tracks of the whole run into viewers
+   (:mod:`moviemotion.faceid.reidentify`), relabels them, and forgets the embeddings;
+5. the timeline, the tables, ``run.json`` (with a privacy record true of the whole folder)
    and ``report.html`` (:mod:`moviemotion.report.audience`).
 
 Example
@@ -35,17 +39,18 @@ from pathlib import Path
 from moviemotion.audience import store
 from moviemotion.audience.manifest import Recording
 from moviemotion.audience.outputs import TABLE_FILES, versions, write_run_info, write_tables
-from moviemotion.audience.recording import RecordingSettings
+from moviemotion.audience.recording import RecordingFaces, RecordingSettings
 from moviemotion.audience.runner import (
     ClassifierFactory,
     Outcome,
     analyze_all,
     check_classifier,
     default_classifier_factory,
+    load_embedder,
     model_id,
     worker_threads,
 )
-from moviemotion.audience.timeline import Timeline, TimelineSettings, build_timeline
+from moviemotion.audience.timeline import Timeline, TimelineSettings, build_timeline, viewer_id
 from moviemotion.errors import InputError, ModelError, MovieMotionError, OutputError
 from moviemotion.faces import make_detector
 from moviemotion.io import folder_lock, remove_stale_temps
@@ -53,6 +58,8 @@ from moviemotion.io import folder_lock, remove_stale_temps
 CROPS_DIR = "crops"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 NO_PIXELS = "sample times, face boxes, track ids, emotion probabilities; no pixels"
+NO_EMBEDDINGS = ("--reidentify computed face embeddings in memory to link viewers; no embedding "
+                 "was written to any file")
 PATHS_NOTE = ("run.json and report.html name each recording's file as given; "
               "recordings/*.parquet keep only a SHA-256 of each file's absolute path")
 
@@ -66,6 +73,7 @@ class JobResult:
     outcomes: list[Outcome]
     failures: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 class JobInterrupted(MovieMotionError):
@@ -173,6 +181,78 @@ def _load_classifier(model: Path | None, factory: ClassifierFactory | None, jobs
     return factory, mid, classifier
 
 
+def _load_embedder(threads: int):
+    """The face embedding model for ``--reidentify``, loaded and tried once before any work."""
+    import numpy as np
+
+    try:
+        embedder = load_embedder(threads)
+        probe = embedder.embed([np.full((48, 48), 128, np.uint8), np.zeros((60, 50, 3), np.uint8)])
+    except MovieMotionError:
+        raise
+    except Exception as exc:  # onnxruntime raises its own types
+        raise ModelError(f"--reidentify: cannot use the face embedding model ({type(exc).__name__}: {exc})") from None
+    if probe.ndim != 2 or len(probe) != 2 or not np.isfinite(probe).all():
+        raise ModelError("--reidentify: the face embedding model returns no finite (N, D) embeddings")
+    return embedder
+
+
+def link_viewers(good: list[tuple[Recording, RecordingFaces]], threshold: float
+                 ) -> tuple[list[tuple[Recording, RecordingFaces]], dict[tuple[str, int], str], int]:
+    """Link the tracks of a run by their mean face embeddings (``--reidentify``).
+
+    Tracks are compared in movie time, all recordings together: two tracks are never linked
+    when they overlap in movie time (in any recording), so a viewer is never counted twice in
+    one second. Within a recording, linked tracks get one track id (the smallest); across
+    recordings, every track of a viewer gets the viewer id of its earliest track. Returns the
+    relabeled results (without embeddings), the viewer names for :func:`build_timeline` and
+    the number of tracks merged into another one. The embeddings are dropped from ``good``.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    from moviemotion.faceid.reidentify import TrackSummary, link_tracks
+    from moviemotion.signals import TIME
+
+    tracks = []
+    for rec, faces in good:
+        t = faces.table[TIME].to_numpy() + rec.offset
+        track = faces.table["track"].to_numpy()
+        for k, emb in sorted((faces.embeddings or {}).items()):
+            tk = t[track == k]
+            if len(tk):
+                # key[0] is one value for the whole run: no two tracks overlapping in movie time join
+                tracks.append(TrackSummary(("run", (rec.label, k)), float(tk.min()), float(tk.max()),
+                                           emb, len(tk)))
+        faces.embeddings = None
+    group = link_tracks(tracks, threshold)
+    members: dict[int, list[TrackSummary]] = {}
+    for ts in tracks:
+        members.setdefault(group[ts.key], []).append(ts)
+    new_track: dict[tuple[str, int], int] = {}
+    names: dict[tuple[str, int], str] = {}
+    for ms in members.values():
+        ms.sort(key=lambda m: m.start)
+        first = ms[0].key[1]
+        per_rec: dict[str, int] = {}
+        for m in ms:
+            label, k = m.key[1]
+            per_rec[label] = min(per_rec.get(label, k), k)
+        for m in ms:
+            label, k = m.key[1]
+            new_track[(label, k)] = per_rec[label]
+            names[(label, per_rec[label])] = viewer_id(first[0], per_rec[first[0]]) if len(per_rec) > 1 else viewer_id(label, per_rec[label])
+    out = []
+    for rec, faces in good:
+        track = faces.table["track"].to_numpy().copy()
+        for k in np.unique(track[track >= 0]):
+            track[track == k] = new_track.get((rec.label, int(k)), int(k))
+        i = faces.table.column_names.index("track")
+        table = faces.table.set_column(i, "track", pa.array(track, pa.int32()))
+        out.append((rec, replace(faces, table=table, embeddings=None)))
+    return out, names, len(tracks) - len(members)
+
+
 def run_audience(
     recordings: list[Recording],
     out_dir: Path,
@@ -187,6 +267,7 @@ def run_audience(
     keep_crops: bool = False,
     show_progress: bool = True,
     write_report: bool = True,
+    reidentify: bool = False,
 ) -> JobResult:
     """Run the whole job (see the module docs). Raises :class:`MovieMotionError` when nothing
     could be analyzed and :class:`JobInterrupted` on SIGINT/SIGTERM; otherwise returns a
@@ -208,17 +289,26 @@ def run_audience(
     check_offsets(recordings, movie_duration)
     make_detector(settings.detector, **settings.detector_knobs)  # bad knobs: one clear error now
     factory, mid, classifier = _load_classifier(model, factory, jobs)
+    embedder = _load_embedder(worker_threads(jobs)) if reidentify else None
     if mid:
         settings = replace(settings, model_id=mid)
     with folder_lock(out_dir, "moviemotion audience"), _stop_on_signals():
         remove_stale_temps(out_dir)
         crops_root = out_dir / CROPS_DIR if keep_crops else None
+        notes = []
+        if reidentify:
+            stored = sum(store.stored_path(out_dir, r).is_file() for r in recordings)
+            if stored:
+                notes.append(f"--reidentify: {stored} stored recording(s) are analyzed again "
+                             "(stored results carry no face embeddings)")
         try:
             outcomes = analyze_all(recordings, out_dir, settings, factory, jobs=jobs, use_ray=use_ray,
                                    ray_address=ray_address, crops_root=crops_root,
-                                   show_progress=show_progress, classifier=classifier)
-            return _finish(outcomes, out_dir, movie, movie_duration, settings, timeline_settings, factory,
-                           jobs, use_ray, keep_crops, write_report, started, t0)
+                                   show_progress=show_progress, classifier=classifier, embedder=embedder)
+            result = _finish(outcomes, out_dir, movie, movie_duration, settings, timeline_settings, factory,
+                             jobs, use_ray, keep_crops, write_report, started, t0, embedder)
+            result.notes[:0] = notes
+            return result
         except (_Stop, KeyboardInterrupt) as exc:
             signum = exc.signum if isinstance(exc, _Stop) else signal.SIGINT
             kept = sum(store.load(out_dir, r, settings) is not None for r in recordings)
@@ -229,12 +319,20 @@ def run_audience(
 
 
 def _finish(outcomes, out_dir, movie, movie_duration, settings, timeline_settings, factory, jobs,
-            use_ray, keep_crops, write_report, started, t0) -> JobResult:
+            use_ray, keep_crops, write_report, started, t0, embedder=None) -> JobResult:
     failures = {o.recording.label: o.error for o in outcomes if o.error}
     good = [(o.recording, o.faces) for o in outcomes if o.faces is not None]
     if not good:
         raise MovieMotionError("no recording could be analyzed: " + "; ".join(failures.values()), exit_code=3)
-    timeline = build_timeline(good, movie_duration, timeline_settings)
+    names, reid = None, None
+    if embedder is not None:
+        good, names, merged = link_viewers(good, embedder.threshold)
+        by_label = {rec.label: faces for rec, faces in good}
+        for o in outcomes:  # the job's result holds the relabeled results, no embeddings
+            o.faces = by_label.get(o.recording.label, o.faces)
+        reid = {"threshold": embedder.threshold, "model": embedder.predictor.path.name,
+                "tracks_merged": merged}
+    timeline = build_timeline(good, movie_duration, timeline_settings, names)
     seen = {s["recording"] for s in timeline.summaries}
     warnings = [f"{rec.label}: no face found in {rec.path} ({faces.stats['samples']} samples)"
                 for rec, faces in good if rec.label not in seen]
@@ -242,6 +340,8 @@ def _finish(outcomes, out_dir, movie, movie_duration, settings, timeline_setting
     if not timeline.summaries:
         raise InputError("no face was found in any recording: " + "; ".join(warnings))
     privacy = privacy_record(out_dir, keep_crops)
+    if embedder is not None:
+        privacy["embeddings"] = NO_EMBEDDINGS
     if privacy["crops_in_folder"] and not keep_crops:
         warnings.append(f"{out_dir / CROPS_DIR} holds {privacy['crops_in_folder']} face crop images from an "
                         f"earlier --keep-crops run; delete them with: moviemotion purge {out_dir} --older-than 0")
@@ -261,7 +361,7 @@ def _finish(outcomes, out_dir, movie, movie_duration, settings, timeline_setting
         "peaks": len(timeline.peaks),
         "model": settings.model_id or getattr(factory, "__name__", repr(factory)),
         "settings": {"analysis": settings.as_dict(), "timeline": timeline_settings.as_dict(),
-                     "jobs": jobs, "ray": use_ray},
+                     "jobs": jobs, "ray": use_ray, "reidentify": reid},
         "privacy": privacy,
         "failures": failures,
         "warnings": warnings,
