@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     warnings.simplefilter("default")
     warnings.showwarning = _show_warning
     try:
-        app(args=argv, prog_name="moviemotion")
+        _command()(args=argv, prog_name="moviemotion")
     except MovieMotionError as exc:
         say("error", exc.message)
         sys.exit(exc.exit_code)
@@ -87,6 +87,27 @@ def main(argv: list[str] | None = None) -> None:
         where = f"{exc.filename}: " if exc.filename else ""
         say("error", f"{where}{exc.strerror or exc}")
         sys.exit(5)
+
+
+def _command():
+    """The Click command of the app, with Typer's "path is readable" pre-check turned off on
+    every path argument: an unreadable input is then reported by the part that reads it (one
+    ``error:`` line and its own exit code, e.g. 3 for a video) instead of a usage box."""
+    root = typer.main.get_command(app)
+
+    def walk(cmd) -> None:
+        for p in cmd.params:
+            described = getattr(p, "type_descriptor", None)  # Typer >= 0.2x: its own path type
+            info = getattr(described, "parameter_info", None)
+            if info is not None and hasattr(info, "readable"):  # paths, and lists of paths
+                info.readable = False
+            elif hasattr(getattr(p, "type", None), "readable"):  # Click's Path (older Typer)
+                p.type.readable = False
+        for sub in getattr(cmd, "commands", {}).values():
+            walk(sub)
+
+    walk(root)
+    return root
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -127,3 +127,27 @@ def test_long_warning_lines_do_not_wrap(tmp_path):
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                        env={**os.environ, "COLUMNS": "80"})
     assert p.stderr.count("\n") == 1 and "ends here" in p.stderr
+
+
+def _without_root_privileges() -> list[str]:
+    """Root reads any file; run the command with permission bits applying (D15)."""
+    import shutil
+
+    if os.geteuid() != 0:
+        return []
+    if not shutil.which("setpriv"):
+        pytest.skip("setpriv is needed to drop root's read override")
+    return ["setpriv", "--inh-caps=-dac_override,-dac_read_search",
+            "--bounding-set=-dac_override,-dac_read_search", "--"]
+
+
+def test_unreadable_input_named_on_the_command_line_is_one_line(tmp_path):
+    from moviemotion.samples import clips as synth
+
+    clip = synth.write_video(tmp_path / "noread.mp4",
+                             synth.render(synth.solid((32, 32), (9, 9, 9)), 5, 1))
+    clip.chmod(0)
+    p = subprocess.run([*_without_root_privileges(), sys.executable, "-m", "moviemotion", "info",
+                        str(clip)], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 3, p.stderr
+    assert "noread.mp4" in one_error_line(p) and "Permission denied" in p.stderr
