@@ -71,6 +71,8 @@ def audience_command(
     viewers.parquet, peaks.csv, run.json and report.html into the output folder.
     No face images are written unless --keep-crops is given. One job per output folder at a
     time; Ctrl-C (or SIGTERM) stops at once and keeps the finished recordings (exit 130/143).
+    --reidentify links one viewer's tracks across long gaps and recordings by face embeddings
+    held in memory only (never written).
 
     Example: `moviemotion audience demo/seats --manifest demo/manifest.csv --movie demo/movie.mp4 -o out`
     """

@@ -28,7 +28,7 @@ def wide_shot(tmp_path_factory):
 
 
 def test_two_people_become_two_tracks_across_searches_and_gaps(wide_shot):
-    settings = RecordingSettings(fps=5, detect_every=4, detector_knobs={"detect_width": 400})
+    settings = RecordingSettings(fps=5, detect_every=4, detector="haar", detector_knobs={"detect_width": 400})
     res = analyze_recording(wide_shot, BrightnessClassifier(), settings)
     tab = res.table.to_pydict()
     t = np.array(tab["time"])
