@@ -151,7 +151,7 @@ def write_audience_report(
     warnings = run_info.get("warnings") or []
     cover = [s["coverage"] for s in timeline.summaries]
     summary = _badges([
-        ("viewers", len(timeline.summaries), ""),
+        ("viewers", len({s["viewer"] for s in timeline.summaries}), ""),
         ("recordings", len(run_info.get("recordings", [])), ""),
         ("seconds of movie", timeline.seconds, ""),
         ("peaks", len(peaks), ""),
@@ -181,7 +181,7 @@ def write_audience_report(
         Section("Run", "Recordings, problems and settings (details in run.json).",
                 html=run_html, anchor="run"),
     ]
-    subtitle = f"{len(timeline.summaries)} viewers, {timeline.seconds} s of movie"
+    subtitle = f"{len({s['viewer'] for s in timeline.summaries})} viewers, {timeline.seconds} s of movie"
     if run_info.get("privacy", {}).get("crops_in_folder"):
         subtitle += (f" - {run_info['privacy']['crops_in_folder']} face crop images are in the output "
                      "folder (--keep-crops, debugging only)")
