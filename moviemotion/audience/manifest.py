@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from moviemotion.errors import InputError
+from moviemotion.io import read_text
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".ts")
 _LABEL_OK = re.compile(r"[^\w.-]+")
@@ -75,12 +76,7 @@ def find_videos(inputs: Iterable[str | os.PathLike[str]]) -> list[Path]:
 def read_manifest(path: str | os.PathLike[str]) -> list[dict]:
     """Rows ``{"recording": str, "label": str|None, "offset": float}`` from a CSV/JSON manifest."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: manifest not found")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read manifest ({exc})") from None
+    text = read_text(path, "manifest")
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)

@@ -40,6 +40,7 @@ import numpy as np
 
 from moviemotion.content.base import ANALYZERS, DerivedAnalyzer
 from moviemotion.errors import InputError, ModelError
+from moviemotion.io import read_text
 from moviemotion.signals import Signals
 from moviemotion.video.source import PassInfo
 
@@ -54,12 +55,7 @@ _NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
 def _numeric_lines(path: Path) -> list[list[float]]:
-    if not path.is_file():
-        raise InputError(f"{path}: annotation file not found")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (UnicodeDecodeError, OSError) as exc:
-        raise InputError(f"{path}: not a readable text file ({exc.__class__.__name__})") from None
+    text = read_text(path, "annotation file")
     rows: list[list[float]] = []
     for i, line in enumerate(text.splitlines(), 1):
         fields = [f for f in re.split(r"[\s,;]+", line.strip()) if f]

@@ -1,0 +1,23 @@
+"""Reading small text inputs (manifests, tables, annotation files) with one-line errors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from moviemotion.errors import InputError
+
+
+def read_text(path: str | os.PathLike[str], what: str, encoding: str = "utf-8-sig") -> str:
+    """The text of ``path`` (a UTF-8 BOM is dropped); a missing, unreadable or mis-encoded
+    file is one :class:`InputError` line naming the file and ``what`` it should be."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: {what} not found")
+    try:
+        return p.read_text(encoding=encoding)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{p}: cannot read {what} (not {exc.encoding} text at byte "
+                         f"{exc.start})") from None
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read {what} ({exc.strerror or exc})") from None
