@@ -170,3 +170,10 @@ def test_cli_errors_are_one_line(tmp_path: Path):
                        capture_output=True, text=True, env=env, timeout=300)
     lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
     assert p.returncode == 2 and len(lines) == 1 and "x.png: not a readable image" in lines[0]
+    for opt, value, says in (("--preprocess", "gamma", "expected one of equalize, tan-triggs"),
+                             ("--size", "64", "expected HEIGHTxWIDTH")):
+        p = subprocess.run([sys.executable, "-m", "moviemotion", "train", "faceid", "--data", str(root),
+                            opt, value, "-o", str(tmp_path / "r2")], capture_output=True, text=True,
+                           env=env, timeout=300)
+        lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+        assert p.returncode == 2 and len(lines) == 1 and says in lines[0]
