@@ -109,7 +109,7 @@ def speed(args) -> None:
         clip = make_clip(Path(tmp) / "clip.mp4", args.seconds)
         runs = {"decode only": lambda: decode_only(clip), "movie (all defaults)": lambda: movie(clip)}
         if not args.quick:
-            for name in ANALYZERS.names():
+            for name in [n for n, cls in ANALYZERS.items() if cls.default]:
                 runs[f"  {name} alone"] = (lambda n=name: movie(clip, n))
         got: dict[str, list[tuple[float, float]]] = {k: [] for k in runs}
         movie(clip)  # warm-up: imports (SciPy, onnxruntime), model loading
