@@ -66,11 +66,13 @@ def test_imports_point_down():
     assert not bad, "\n".join(sorted(bad))
 
 
-def test_no_import_cycle_between_units():
-    graph = {src: {d for d, _ in deps} for src, deps in imports().items()}
-    seen, stack, cycles = set(), [], []
+def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every loop a depth-first walk meets (each as its path, first node repeated)."""
+    seen: set[str] = set()
+    stack: list[str] = []
+    cycles: list[list[str]] = []
 
-    def visit(n):
+    def visit(n: str) -> None:
         if n in stack:
             cycles.append(stack[stack.index(n):] + [n])
             return
@@ -84,6 +86,12 @@ def test_no_import_cycle_between_units():
 
     for n in sorted(graph):
         visit(n)
+    return cycles
+
+
+def test_no_import_cycle_between_units():
+    graph = {src: {d for d, _ in deps} for src, deps in imports().items()}
+    cycles = find_cycles(graph)
     assert not cycles, f"import cycles: {cycles}"
 
 
@@ -120,23 +128,5 @@ def module_graph() -> dict[str, set[str]]:
 def test_no_import_cycle_between_modules():
     """Package ``__init__`` files re-export their modules, so an edge into an ``__init__``
     from inside its own package is skipped; every other cycle fails."""
-    graph = module_graph()
-    seen: set[str] = set()
-    stack: list[str] = []
-    cycles: list[list[str]] = []
-
-    def visit(n: str) -> None:
-        if n in stack:
-            cycles.append(stack[stack.index(n):] + [n])
-            return
-        if n in seen:
-            return
-        seen.add(n)
-        stack.append(n)
-        for m in sorted(graph.get(n, ())):
-            visit(m)
-        stack.pop()
-
-    for n in sorted(graph):
-        visit(n)
+    cycles = find_cycles(module_graph())
     assert not cycles, "module import cycles:\n" + "\n".join(" -> ".join(c) for c in cycles)
