@@ -79,7 +79,7 @@ def train_poster_command(
     resume: Annotated[bool, typer.Option(help="Continue the run in --run-dir.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
-    """Train a poster genre model: the baselines (label prior, colour-histogram logistic
+    """Train a poster genre model: the baselines (label prior, color-histogram logistic
     regression) and the network, scored on val.csv (config.json, metrics.csv, evaluation.json,
     baselines.json, model.onnx in the run folder).
 

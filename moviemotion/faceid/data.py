@@ -58,7 +58,7 @@ def read_labels(folder: str | Path) -> list[tuple[Path, str]]:
 
 
 def read_face(path: str | Path, size: tuple[int, int] | None = INPUT_SIZE) -> np.ndarray:
-    """One face crop as gray uint8 (H, W) at ``size`` (None: as stored; colour converted, BT.601)."""
+    """One face crop as gray uint8 (H, W) at ``size`` (None: as stored; color converted, BT.601)."""
     import cv2
 
     path = Path(path)
@@ -71,7 +71,7 @@ def read_face(path: str | Path, size: tuple[int, int] | None = INPUT_SIZE) -> np
 
 
 def to_gray(img: np.ndarray, size: tuple[int, int] = INPUT_SIZE, bgr: bool = False) -> np.ndarray:
-    """A face crop of any size, gray or colour (RGB, or BGR with ``bgr``) -> gray (H, W)."""
+    """A face crop of any size, gray or color (RGB, or BGR with ``bgr``) -> gray (H, W)."""
     import cv2
 
     img = np.asarray(img)
@@ -83,7 +83,7 @@ def to_gray(img: np.ndarray, size: tuple[int, int] = INPUT_SIZE, bgr: bool = Fal
         img = cv2.cvtColor(np.ascontiguousarray(img[:, :, :3]),
                            cv2.COLOR_BGR2GRAY if bgr else cv2.COLOR_RGB2GRAY)
     if img.ndim != 2 or min(img.shape) < 1:
-        raise InputError(f"expected a gray or colour face crop, got an array of shape {img.shape}")
+        raise InputError(f"expected a gray or color face crop, got an array of shape {img.shape}")
     h, w = size
     interp = cv2.INTER_AREA if img.shape[0] >= h else cv2.INTER_LINEAR
     return cv2.resize(np.ascontiguousarray(img), (w, h), interpolation=interp)

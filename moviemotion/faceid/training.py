@@ -31,7 +31,7 @@ def make_task(x_train: np.ndarray, dim: int = EMBEDDING_DIM) -> Task:
 
 
 def raw_pixel_scores(faces: fdata.FaceSet) -> dict[str, float]:
-    """The baseline: cosine similarity of mean-centred raw pixels, over all pairs."""
+    """The baseline: cosine similarity of mean-centered raw pixels, over all pairs."""
     from moviemotion.learn.metrics import verification_scores
 
     v = faces.x.reshape(len(faces.x), -1).astype(np.float64)

@@ -128,7 +128,7 @@ def to_rgb(img: np.ndarray, bgr: bool = False) -> np.ndarray:
     if img.ndim == 2:
         return cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
     if img.ndim != 3 or img.shape[2] not in (3, 4):
-        raise InputError(f"expected a gray or colour image, got an array of shape {img.shape}")
+        raise InputError(f"expected a gray or color image, got an array of shape {img.shape}")
     img = img[:, :, :3]
     return np.ascontiguousarray(img[:, :, ::-1] if bgr else img)
 

@@ -10,7 +10,7 @@ Two heads, two runs of the one trainer:
 
 The same run measures two baselines on the same validation posters and writes them to
 ``baselines.json``: the label prior (every poster scored by the genre's training frequency)
-and a colour-histogram logistic regression (8x8x8 RGB histogram, one-vs-rest).
+and a color-histogram logistic regression (8x8x8 RGB histogram, one-vs-rest).
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def color_histograms(x: np.ndarray, bins: int = 8) -> np.ndarray:
 
 
 def baselines(task: Task, train: tuple, val: tuple, seed: int = 0) -> dict[str, dict[str, float]]:
-    """Scores of the label prior and a colour-histogram logistic regression on ``val``."""
+    """Scores of the label prior and a color-histogram logistic regression on ``val``."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.multiclass import OneVsRestClassifier
     from sklearn.pipeline import make_pipeline

@@ -1,4 +1,4 @@
-"""A small poster data set built in code: the genre decides the poster's colour, so a model
+"""A small poster data set built in code: the genre decides the poster's color, so a model
 can learn it; tables in the real data's format (Id, Genre, one 0/1 column per genre)."""
 
 from __future__ import annotations

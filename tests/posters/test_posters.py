@@ -59,7 +59,7 @@ def test_baselines_are_measured_on_validation(posters_dir: Path, tmp_path: Path)
     b = baselines(make_task("multilabel", names, tr[0]), tr, va)
     prevalence = va[1].mean(axis=0)
     assert b["label_prior"]["mAP"] == pytest.approx(prevalence.mean())  # AP of a constant
-    assert b["color_histogram_logreg"]["mAP"] > b["label_prior"]["mAP"] + 0.2  # colour decides
+    assert b["color_histogram_logreg"]["mAP"] > b["label_prior"]["mAP"] + 0.2  # color decides
 
 
 def test_both_heads_train_with_run_files(tiny_runs: dict[str, Path]):

@@ -30,7 +30,7 @@ def test_posters_table_and_json(tiny_runs: dict[str, Path], posters_dir: Path, t
     model = ship(tiny_runs["multilabel"], tmp_path / "m.onnx")
     folder = tmp_path / "in"
     folder.mkdir()
-    for pid in ("val0000", "val0006"):                      # colour and grayscale
+    for pid in ("val0000", "val0006"):                      # color and grayscale
         (folder / f"{pid}.jpg").write_bytes((posters_dir / "images" / f"{pid}.jpg").read_bytes())
     p = run_cli("posters", str(folder), "--model", str(model), "--top", "2")
     assert p.returncode == 0, p.stderr
