@@ -8,7 +8,6 @@ a single image (no positive pair: nothing to learn or verify).
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from moviemotion.errors import InputError
+from moviemotion.io import read_csv_rows
 
 #: Model input (height, width): Yale B crops are 192x168.
 INPUT_SIZE = (48, 42)
@@ -39,13 +39,8 @@ def read_labels(folder: str | Path) -> list[tuple[Path, str]]:
     """(image path, identity) rows of ``<folder>/labels.csv``; every identity needs 2+ images."""
     folder = Path(folder)
     path = folder / "labels.csv" if folder.is_dir() else folder
-    if not path.is_file():
-        raise InputError(f"{path}: face table not found (needs labels.csv with path,identity)")
-    try:
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"{path}: unreadable face table ({exc})") from None
+    table = read_csv_rows(path, "face table (labels.csv with path,identity)")
+    rows = [dict(zip(table[0], r, strict=False)) for r in table[1:] if r] if table else []
     if not rows or not {"path", "identity"} <= set(rows[0]):
         raise InputError(f"{path}: needs the columns path,identity and at least one row")
     out = [(path.parent / r["path"], r["identity"]) for r in rows]

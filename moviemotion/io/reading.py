@@ -21,3 +21,16 @@ def read_text(path: str | os.PathLike[str], what: str, encoding: str = "utf-8-si
                          f"{exc.start})") from None
     except OSError as exc:
         raise InputError(f"{p}: cannot read {what} ({exc.strerror or exc})") from None
+
+
+def read_csv_rows(path: str | os.PathLike[str], what: str) -> list[list[str]]:
+    """The rows of a small CSV file (header first) via :func:`read_text`; a file the csv
+    module cannot parse is one :class:`InputError` line too."""
+    import csv
+    import io
+
+    text = read_text(path, what, encoding="utf-8")
+    try:
+        return list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise InputError(f"{Path(path)}: unreadable {what} ({exc})") from None

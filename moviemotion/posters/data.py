@@ -10,7 +10,6 @@ Every problem is a one-line :class:`~moviemotion.errors.InputError` naming the f
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from moviemotion.errors import InputError
+from moviemotion.io import read_csv_rows
 
 #: The single-label task of the seed: posters with exactly one of these genres.
 SINGLE_GENRES = ("Comedy", "Horror", "Action", "Romance")
@@ -47,13 +47,7 @@ class GenreTable:
 def read_genre_table(path: str | Path, genres: Sequence[str] | None = None) -> GenreTable:
     """Read a genre table; with ``genres``: those columns must all be there."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: genre table not found")
-    try:
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = list(csv.reader(f))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"{path}: unreadable genre table ({exc})") from None
+    rows = read_csv_rows(path, "genre table")
     if not rows or "Id" not in rows[0]:
         raise InputError(f"{path}: not a genre table (needs an 'Id' column and 0/1 genre columns)")
     header = rows[0]
