@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from moviemotion.errors import InputError
-from moviemotion.io import read_csv_rows
+from moviemotion.io import read_csv_rows, read_image
 
 #: Model input (height, width): Yale B crops are 192x168.
 INPUT_SIZE = (48, 42)
@@ -56,12 +56,7 @@ def read_face(path: str | Path, size: tuple[int, int] | None = INPUT_SIZE) -> np
     """One face crop as gray uint8 (H, W) at ``size`` (None: as stored; color converted, BT.601)."""
     import cv2
 
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: face image not found")
-    img = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-    if img is None or img.size == 0:
-        raise InputError(f"{path}: not a readable image")
+    img = read_image(path, "face image", cv2.IMREAD_GRAYSCALE)
     return img if size is None else to_gray(img, size)
 
 

@@ -10,7 +10,7 @@ from moviemotion.io.atomic import (
     remove_stale_temps,
 )
 from moviemotion.io.lock import folder_lock
-from moviemotion.io.reading import read_csv_rows, read_text
+from moviemotion.io.reading import read_csv_rows, read_image, read_text
 from moviemotion.io.tables import write_table
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "is_temp_file",
     "remove_stale_temps",
     "read_csv_rows",
+    "read_image",
     "read_text",
     "write_table",
 ]

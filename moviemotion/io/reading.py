@@ -34,3 +34,17 @@ def read_csv_rows(path: str | os.PathLike[str], what: str) -> list[list[str]]:
         return list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise InputError(f"{Path(path)}: unreadable {what} ({exc})") from None
+
+
+def read_image(path: str | os.PathLike[str], what: str, flags: int | None = None):
+    """An image read by OpenCV (``flags`` default ``IMREAD_UNCHANGED``); missing or unreadable
+    is one :class:`InputError` line naming the file and ``what`` it should be."""
+    import cv2
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: {what} not found")
+    img = cv2.imread(str(p), cv2.IMREAD_UNCHANGED if flags is None else flags)
+    if img is None or img.size == 0:
+        raise InputError(f"{p}: not a readable image")
+    return img

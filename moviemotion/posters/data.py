@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from moviemotion.errors import InputError
-from moviemotion.io import read_csv_rows
+from moviemotion.io import read_csv_rows, read_image
 
 #: The single-label task of the seed: posters with exactly one of these genres.
 SINGLE_GENRES = ("Comedy", "Horror", "Action", "Romance")
@@ -96,15 +96,7 @@ def single_label(table: GenreTable, genres: Sequence[str] = SINGLE_GENRES) -> tu
 
 def read_poster(path: str | Path) -> np.ndarray:
     """One poster as RGB uint8 (H, W, 3), grayscale posters converted; unreadable: InputError."""
-    import cv2
-
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: poster image not found")
-    img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if img is None or img.size == 0:
-        raise InputError(f"{path}: not a readable image")
-    return to_rgb(img, bgr=True)
+    return to_rgb(read_image(path, "poster image"), bgr=True)
 
 
 def to_rgb(img: np.ndarray, bgr: bool = False) -> np.ndarray:
