@@ -256,6 +256,7 @@ def _run_pool(todo: list[Recording], settings: RecordingSettings, factory: Class
     queue = collections.deque(todo)
     tries: collections.Counter[str] = collections.Counter()
     workers: list[_Worker] = []
+    startup_deaths = 0  # in a row: a worker that never got ready
     finished = False
     try:
         workers = [_Worker(ctx, factory, threads) for _ in range(min(jobs, len(queue)))]
@@ -289,6 +290,13 @@ def _run_pool(todo: list[Recording], settings: RecordingSettings, factory: Class
                 why = _death(w.proc)
                 workers.remove(w)
                 w.stop(now=True)
+                startup_deaths = 0 if w.ready else startup_deaths + 1
+                if startup_deaths > RETRIES:
+                    raise MovieMotionError(
+                        f"audience worker processes die while starting up ({why}, "
+                        f"{startup_deaths} in a row); the finished recordings are kept. "
+                        "A job started from a script read on standard input cannot start "
+                        "workers (they re-import the main module): save it to a file, or use -j 1")
                 rec = w.task
                 if rec is not None:
                     if tries[rec.label] <= RETRIES:

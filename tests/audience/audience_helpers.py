@@ -89,3 +89,15 @@ class SlowClassifier(BrightnessClassifier):
 
         time.sleep(self.delay)
         return super().predict(faces)
+
+
+class DiesAtStartup(BrightnessClassifier):
+    """Ends its worker process while the model loads (a worker that can never start, e.g.
+    spawned from a script read on standard input); loads fine in the job's own process."""
+
+    def __init__(self):
+        import multiprocessing as mp
+        import os
+
+        if mp.parent_process() is not None:
+            os._exit(1)

@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 
 import pytest
-from audience_helpers import CrashingClassifier
+from audience_helpers import CrashingClassifier, DiesAtStartup
 
 from moviemotion.audience import RecordingSettings, collect_recordings
-from moviemotion.errors import ModelError
+from moviemotion.errors import ModelError, MovieMotionError
 from moviemotion.jobs.audience import run_audience
 
 HELPERS = Path(__file__).parent
@@ -50,6 +50,15 @@ def test_a_dead_worker_costs_only_its_recording_which_is_retried_once(screening,
     assert {r["label"]: r["status"] for r in info["recordings"]} == {
         "a": "analyzed", "b": "analyzed", "crashonce": "analyzed", "crashalways": "failed"}
     assert sorted(p.stem for p in (tmp_path / "out" / "recordings").glob("*.parquet")) == ["a", "b", "crashonce"]
+
+
+def test_workers_that_never_start_stop_the_job_instead_of_respawning(screening, tmp_path):
+    t = time.monotonic()
+    with pytest.raises(MovieMotionError, match="die while starting up") as err:
+        run_audience(collect_recordings([screening["manifest"].parent / "seats"]), tmp_path / "out",
+                     factory=DiesAtStartup, jobs=2, show_progress=False, write_report=False)
+    assert err.value.exit_code == 1 and "exit status 1, 2 in a row" in err.value.message
+    assert time.monotonic() - t < 60
 
 
 def test_a_bad_model_is_one_line_and_exit_4_before_any_work_with_workers(screening, tmp_path):
