@@ -15,8 +15,12 @@ cues may merge two lines or split one.
    non-decreasing in both line and cue order (a line may take several cues, a cue several
    lines), in ``O(K log M)`` with a Fenwick tree of prefix maxima over cue numbers. Then:
    several lines on one cue (or cues on one line) must be consecutive and each a piece of the
-   other side (:func:`_contiguous`, :func:`_fragments`); a cue matching several lines equally
-   well ("No.") goes to the line whose place keeps the film's pace (:func:`_repeats`).
+   other side (:func:`_contiguous`, :func:`_fragments`), in its own stretch of the cue
+   (:func:`_merged_in_order`); a cue must be mostly its lines (:func:`_explained`); a split
+   line's cues follow each other on screen (:func:`_split_in_time`, :func:`_adopt`); holes
+   are filled monotonically (:func:`_fill`); a cue matching several lines equally well
+   ("No.") goes to the line whose place keeps the film's pace (:func:`_repeats`); two lines
+   spoken in the other order are found (:func:`_swaps`) so their scene keeps its extent.
 3. **The film's pace** (:func:`estimate_pace`): medians over its own matched lines: seconds
    per action word (gaps between two lines of a scene with only action between), per dialogue
    word and line (Theil-Sen over the cue spans), for a scene change, the padding around a cue,
@@ -27,10 +31,12 @@ cues may merge two lines or split one.
    fixed times share the gap by their conditional mean given the gap (each gets its expected
    time plus a share of the surplus in proportion to its variance, noise proportional to
    length). A scene starts between its predecessor's tail and its own lead-in; the scenes tile
-   ``[0, duration)``. When shot cuts are known (a movie analysis), each boundary gives every
-   cut in its gap a probability (a normal prior from the estimate and its conditional
-   spread); the surest boundary moves first to its likeliest cut, which, when more likely
-   right than wrong, becomes fixed and narrows the gaps of the others.
+   ``[0, duration)``. When shot cuts are known (a movie analysis), the boundaries between
+   two fixed times go onto cuts together (:func:`snap_to_cuts`: Viterbi over the cuts near
+   each estimate, scoring every piece's length against its expected screen time; a boundary
+   may stay off any cut at a cost); then the split of a scene change into tail and lead-in
+   is learnt from the boundaries that snapped alone (:meth:`_Layout.lead_share`) and the
+   scenes are placed again.
 
 Scenes with matched dialogue are ``placed_by = "dialogue"``, the others ``"between"`` (their
 neighbours place them); ``confidence`` is the share of a scene's dialogue lines matched.
@@ -38,7 +44,7 @@ neighbours place them); ``confidence`` is the share of a scene's dialogue lines 
 
 from __future__ import annotations
 
-import bisect
+import collections
 import math
 from dataclasses import dataclass
 
@@ -190,6 +196,171 @@ def _fragments(chain: np.ndarray, i: np.ndarray, j: np.ndarray, w: np.ndarray,
     return keep
 
 
+def _merged_in_order(chain: np.ndarray, i: np.ndarray, j: np.ndarray, w: np.ndarray,
+                     lines: list[str], cues: list[str]) -> np.ndarray:
+    """A cue that merges several lines holds each in its own stretch of text: where two of its
+    lines are found in the same words (their best-matching stretches overlap by more than
+    half the shorter), one pair is a coincidence and is dropped: the one whose line keeps
+    another cue (a repeated line, "To retirement." twice: one cue each), else the lighter."""
+    by_cue: dict[int, list[int]] = {}
+    for p in chain:
+        by_cue.setdefault(int(j[p]), []).append(int(p))
+    drop: set[int] = set()
+    per_line = collections.Counter(int(i[p]) for p in chain)
+    for c, ps in by_cue.items():
+        if len(ps) < 2:
+            continue
+        span = {}
+        for p in ps:
+            al = fuzz.partial_ratio_alignment(lines[i[p]], cues[c])
+            span[p] = (al.dest_start, al.dest_end) if al is not None else (0, 0)
+        for x, y in sorted(((x, y) for x in ps for y in ps if x < y), key=lambda q: -min(w[q[0]], w[q[1]])):
+            if x in drop or y in drop:
+                continue
+            (a0, a1), (b0, b1) = span[x], span[y]
+            overlap = min(a1, b1) - max(a0, b0)
+            if overlap > 0.5 * max(1, min(a1 - a0, b1 - b0)):
+                # the one whose line keeps another cue goes (a repeated line: one cue each)
+                drop.add(min((x, y), key=lambda q: (per_line[i[q]] - 1 == 0, w[q])))
+                per_line[i[min(drop & {x, y})]] -= 1
+    return np.array([p for p in chain if int(p) not in drop], np.int64)
+
+
+def _explained(chain: np.ndarray, i: np.ndarray, j: np.ndarray, line_len: np.ndarray,
+               cue_len: np.ndarray) -> np.ndarray:
+    """A cue must be mostly its lines: a cue more than twice as long as all the lines it
+    matched (plus a few characters) holds words no matched line explains, so a short line
+    found inside it ("The River!" in "As we get closer to the river...") is a coincidence;
+    its pairs are dropped (an unmatched line costs less than a misplaced one)."""
+    if chain.size == 0:
+        return chain
+    covered = np.bincount(j[chain], weights=line_len[i[chain]], minlength=cue_len.size)
+    return chain[cue_len[j[chain]] <= 2 * covered[j[chain]] + 8]
+
+
+#: The longest pause (seconds) between two cues of one split line.
+MAX_SPLIT_GAP = 2.0
+
+
+def _split_in_time(chain: np.ndarray, i: np.ndarray, j: np.ndarray, w: np.ndarray,
+                   cue_start: np.ndarray, cue_end: np.ndarray) -> np.ndarray:
+    """The cues of a split line follow each other on screen: a line's cues are cut into runs
+    at pauses over :data:`MAX_SPLIT_GAP`, and only its heaviest run is kept (a stray piece
+    such as "me." far from the rest is someone else's)."""
+    drop: set[int] = set()
+    by_line: dict[int, list[int]] = {}
+    for p in chain:
+        by_line.setdefault(int(i[p]), []).append(int(p))
+    for ps in by_line.values():
+        if len(ps) < 2:
+            continue
+        ps.sort(key=lambda p: cue_start[j[p]])
+        runs, run = [], [ps[0]]
+        for a, b in zip(ps[:-1], ps[1:], strict=True):
+            if cue_start[j[b]] - cue_end[j[a]] > MAX_SPLIT_GAP:
+                runs.append(run)
+                run = []
+            run.append(b)
+        runs.append(run)
+        if len(runs) > 1:
+            best = max(runs, key=lambda r: sum(w[p] for p in r))
+            drop.update(p for r in runs if r is not best for p in r)
+    return np.array([p for p in chain if int(p) not in drop], np.int64)
+
+
+def _adopt(chain: np.ndarray, i: np.ndarray, j: np.ndarray, cue_start: np.ndarray,
+           cue_end: np.ndarray) -> np.ndarray:
+    """An unmatched cue right after (or before) a cue of line ``L``, within
+    :data:`MAX_SPLIT_GAP`, that is a candidate piece of ``L`` is the rest of ``L``'s split
+    (the order of the chain is kept)."""
+    if chain.size == 0:
+        return chain
+    pair = {(int(a), int(b)): p for p, (a, b) in enumerate(zip(i, j, strict=True))}
+    line_of = {int(j[p]): int(i[p]) for p in chain}
+    added = []
+    for c in range(int(j.min()), int(j.max()) + 1):
+        if c in line_of:
+            continue
+        for nb, gap in ((c - 1, cue_start[c] - cue_end[c - 1] if c >= 1 else math.inf),
+                        (c + 1, cue_start[c + 1] - cue_end[c] if c + 1 < cue_start.size else math.inf)):
+            if nb in line_of and gap <= MAX_SPLIT_GAP and (line_of[nb], c) in pair:
+                added.append(pair[(line_of[nb], c)])
+                break
+    if not added:
+        return chain
+    out = np.concatenate([chain, np.array(added, np.int64)])
+    return out[np.lexsort((j[out], i[out]))]
+
+
+def _fill(chain: np.ndarray, i: np.ndarray, j: np.ndarray, sim: np.ndarray) -> np.ndarray:
+    """Fill the holes the checks above left: an unmatched cue between two matched ones takes
+    the most similar unmatched line between their lines (the chain stays monotonic)."""
+    if chain.size == 0:
+        return chain
+    chain = chain[np.lexsort((i[chain], j[chain]))]  # by cue
+    line_taken = set(int(x) for x in i[chain])
+    cue_taken = set(int(x) for x in j[chain])
+    by_cue: dict[int, list[int]] = {}
+    for p in range(i.size):
+        by_cue.setdefault(int(j[p]), []).append(p)
+    cj, ci = j[chain], i[chain]
+    added = []
+    for c, ps in by_cue.items():
+        if c in cue_taken:
+            continue
+        k = int(np.searchsorted(cj, c))
+        lo = int(ci[k - 1]) if k > 0 else -1
+        hi = int(ci[k]) if k < cj.size else int(i.max()) + 1
+        opts = [p for p in ps if lo < i[p] < hi and int(i[p]) not in line_taken]
+        if opts:
+            best = max(opts, key=lambda p: (sim[p], -abs(int(i[p]) - lo)))
+            added.append(best)
+            line_taken.add(int(i[best]))
+    out = np.concatenate([chain, np.array(added, np.int64)])
+    return out[np.lexsort((j[out], i[out]))]
+
+
+#: The least similarity (``partial_ratio``) of a line to a cue to undo a swap.
+SWAP_SIMILARITY = 85.0
+
+
+def _swaps(chain: np.ndarray, i: np.ndarray, j: np.ndarray, sim: np.ndarray,
+           screenplay: Screenplay, n_cues: int) -> list[tuple[int, int, tuple[int, int]]]:
+    """Two lines of a scene spoken in the other order: the monotonic chain keeps one of them.
+    An unmatched line ``L`` whose neighbour ``M`` (``L +- 1``, same scene) has one cue ``d``,
+    and an unmatched cue ``c = d -+ 1`` on the other side of ``d`` matching ``L`` well
+    (>= :data:`SWAP_SIMILARITY`), were swapped -- unless ``L`` also matches ``d`` or ``M``
+    matches ``c`` (a repeated line, "Scales!" "Scales?": no order to undo). Returns ``(L, c, (pair index of M and d,
+    pair index of L and c))``; the layout then gives the earlier line the earlier cue, so the
+    pair's extent is right."""
+    if chain.size == 0:
+        return []
+    pair = {(int(a), int(b)): p for p, (a, b) in enumerate(zip(i, j, strict=True))}
+    cues: dict[int, list[int]] = {}
+    taken = np.zeros(n_cues, bool)
+    for p in chain:
+        cues.setdefault(int(i[p]), []).append(int(j[p]))
+        taken[j[p]] = True
+    out = []
+    for m, ds in list(cues.items()):
+        if len(ds) != 1:
+            continue
+        d = ds[0]
+        for line, cue in ((m + 1, d - 1), (m - 1, d + 1)):
+            if not (0 <= line < len(screenplay.lines) and 0 <= cue < n_cues) or line in cues \
+                    or taken[cue] or screenplay.lines[line].scene != screenplay.lines[m].scene:
+                continue
+            q = pair.get((line, cue))
+            crossed = max(sim[pair[(line, d)]] if (line, d) in pair else 0.0,
+                          sim[pair[(m, cue)]] if (m, cue) in pair else 0.0)
+            if q is not None and sim[q] >= SWAP_SIMILARITY and crossed < SWAP_SIMILARITY:
+                out.append((line, cue, (pair[(m, d)], q)))
+                cues[line] = [cue]
+                taken[cue] = True
+                break
+    return out
+
+
 def _repeats(chain: np.ndarray, i: np.ndarray, j: np.ndarray, sim: np.ndarray,
              screenplay: Screenplay, cue_start: np.ndarray, cue_end: np.ndarray,
              duration: float) -> np.ndarray:
@@ -259,13 +430,26 @@ def align(screenplay: Screenplay, subtitles: Signals | None, duration: float,
         chain = _contiguous(best_chain(i, j, w, n_cues), i, j, w)
         chain = _fragments(chain, i, j, w, np.array([len(x) for x in lines]),
                            np.array([len(x) for x in cues]))
+        chain = _merged_in_order(chain, i, j, w, lines, cues)
+        chain = _explained(chain, i, j, np.array([len(x) for x in lines]),
+                           np.array([len(x) for x in cues]))
+        chain = _split_in_time(chain, i, j, w, cue_start, cue_end)
+        chain = _adopt(chain, i, j, cue_start, cue_end)
+        chain = _fill(chain, i, j, sim)
         chain = _repeats(chain, i, j, sim, screenplay, cue_start, cue_end, duration)
         for p in chain:
             a, b = int(i[p]), int(j[p])
             cues_of_line[a].append(b)
             if not sim[p] <= similarity[b]:  # NaN or better: this line is the cue's match
                 line_of_cue[b], similarity[b] = a, sim[p]
-    layout = _layout(screenplay, cues_of_line, cue_start, cue_end)
+    layout_cues = [list(c) for c in cues_of_line]
+    if n_cues and n_lines:
+        for a, b, partner in _swaps(chain, i, j, sim, screenplay, n_cues):
+            cues_of_line[a].append(b)
+            line_of_cue[b], similarity[b] = a, sim[partner[1]]
+            (lo, c_lo), (hi, c_hi) = sorted([(a, b), (int(i[partner[0]]), int(j[partner[0]]))])
+            layout_cues[lo], layout_cues[hi] = [min(c_lo, c_hi)], [max(c_lo, c_hi)]
+    layout = _layout(screenplay, layout_cues, cue_start, cue_end)
     bounds = layout.place(duration, None if cuts is None or not len(cuts)
                           else np.sort(np.asarray(cuts, np.float64)))
     bounds = np.maximum.accumulate(np.clip(bounds, 0.0, duration))
@@ -378,13 +562,32 @@ class _Layout:
     def __init__(self, mu: np.ndarray, fixed: dict[int, float], heads: np.ndarray,
                  noise: float, line_element: np.ndarray):
         self.mu = mu
+        self.noise = noise
         self.line_element = line_element  # element of every dialogue line
         self.var = (noise * mu) ** 2  # timing noise proportional to an element's length
         self.fixed = fixed
         self.heads = heads
 
     def place(self, duration: float, cuts: np.ndarray | None) -> np.ndarray:
-        """Start of every scene (and ``duration`` at the end)."""
+        """Start of every scene (and ``duration`` at the end). With cuts, the scene change's
+        split into the tail of one scene and the lead-in of the next (unseen in subtitles)
+        is then learnt from the boundaries that snapped alone between two matched lines,
+        and the scenes are placed again with it (:meth:`lead_share`)."""
+        times, fixed = self._place(duration, cuts)
+        if cuts is not None and cuts.size:
+            share = self.lead_share(times, fixed)
+            if share is not None:
+                change = self.mu[self.heads] + self.mu[self.tails]
+                self.mu[self.heads], self.mu[self.tails] = change * share, change * (1 - share)
+                self.var = (self.noise * self.mu) ** 2
+                times, _ = self._place(duration, cuts)
+        return np.append(times[self.heads], duration)
+
+    @property
+    def tails(self) -> np.ndarray:
+        return np.append(self.heads[1:] - 1, self.mu.size - 1)
+
+    def _place(self, duration: float, cuts: np.ndarray | None) -> tuple[np.ndarray, dict[int, float]]:
         n = self.mu.size
         fixed = {k: v for k, v in self.fixed.items() if 0 < k < n}
         fixed[0], fixed[n] = 0.0, duration
@@ -398,7 +601,27 @@ class _Layout:
         times[n] = duration
         if cuts is not None and cuts.size:
             self._snap(pos, fixed, times, sigma, cuts)
-        return np.append(times[self.heads], duration)
+        return times, fixed
+
+    def lead_share(self, times: np.ndarray, snapped: dict[int, float]) -> float | None:
+        """The median share of a scene change that comes after the cut (the next scene's
+        lead-in), over scene boundaries that snapped to a cut alone between two fixed
+        (matched-line) times: what is left of each side after its expected action and
+        dialogue. None with fewer than :data:`MIN_OBSERVATIONS`."""
+        anchors = sorted(k for k in self.fixed if 0 < k < self.mu.size)
+        obs = []
+        for b1, b2 in zip(anchors[:-1], anchors[1:], strict=True):
+            heads = self.heads[(self.heads > b1) & (self.heads < b2)]
+            if heads.size != 1 or int(heads[0]) not in snapped:
+                continue
+            h = int(heads[0])
+            left = times[h] - self.fixed[b1] - self.mu[b1:h - 1].sum()
+            right = self.fixed[b2] - times[h] - self.mu[h + 1:b2].sum()
+            if left + right > 0.2:
+                obs.append(np.clip(right / (left + right), 0.0, 1.0))
+        if len(obs) < MIN_OBSERVATIONS:
+            return None
+        return float(np.clip(np.median(obs), 0.1, 0.9))
 
     def _segment(self, b1: int, t1: float, b2: int, t2: float, times: np.ndarray,
                  sigma: np.ndarray) -> None:
@@ -424,47 +647,74 @@ class _Layout:
 
     def _snap(self, pos: list[int], fixed: dict[int, float], times: np.ndarray,
               sigma: np.ndarray, cuts: np.ndarray) -> None:
-        """Move scene boundaries onto shot cuts, the surest first. A boundary's estimate and
-        spread give each cut inside its gap (between fixed times) a probability (a normal
-        prior around the estimate); the boundary goes to the likeliest cut. When that cut is
-        more likely right than wrong (> 0.5), it becomes fixed, and the boundaries left in the
-        gap are placed again from the narrower gaps."""
-        todo = {int(h) for h in self.heads[1:] if int(h) not in fixed}
-        best: dict[int, tuple[float, float]] = {}  # head -> (probability, cut)
+        """Move the scene boundaries of every gap between two fixed times onto shot cuts, all
+        of the gap's boundaries at once (:func:`snap_to_cuts`); boundaries left off a cut
+        are then placed again from the snapped ones."""
+        for b1, b2 in zip(list(pos[:-1]), list(pos[1:]), strict=True):
+            heads = [int(h) for h in self.heads if b1 < h < b2]
+            if not heads:
+                continue
+            edges = np.array([b1, *heads, b2])
+            seg_mu = np.array([self.mu[a:b].sum() for a, b in zip(edges[:-1], edges[1:], strict=True)])
+            seg_var = np.array([self.var[a:b].sum() for a, b in zip(edges[:-1], edges[1:], strict=True)])
+            chosen = snap_to_cuts(fixed[b1], fixed[b2], times[heads], sigma[heads], seg_mu,
+                                  seg_var + CUT_JITTER ** 2, cuts)
+            anchors = [b1]
+            for h, t in zip(heads, chosen, strict=True):
+                if not math.isnan(t):
+                    fixed[h], times[h] = float(t), float(t)
+                    anchors.append(h)
+            anchors.append(b2)
+            for a1, a2 in zip(anchors[:-1], anchors[1:], strict=True):
+                self._segment(a1, fixed[a1], a2, fixed[a2], times, sigma)
 
-        def choice(h: int) -> tuple[float, float]:
-            i = bisect.bisect_left(pos, h)
-            lo, hi = fixed[pos[i - 1]], fixed[pos[i]]
-            inside = cuts[(cuts >= lo - 0.05) & (cuts <= hi + 0.05)]
-            if not inside.size:
-                return -1.0, math.nan
-            z = (inside - times[h]) / max(sigma[h], 1e-3)
-            like = np.exp(-0.5 * (z - z[np.argmin(np.abs(z))]) ** 2)  # scaled: no underflow
-            k = int(np.argmax(like))
-            return float(like[k] / like.sum()), float(np.clip(inside[k], lo, hi))
 
-        while todo:
-            for h in todo:
-                if h not in best:
-                    best[h] = choice(h)
-            h = max(todo, key=lambda k: best[k][0])
-            prob, t = best[h]
-            if prob <= 0.5:  # no sure snap left: the rest go to their likeliest cut, unfixed
-                for k in todo:
-                    if best[k][0] >= 0:
-                        times[k] = best[k][1]
-                return
-            todo.remove(h)
-            del best[h]
-            times[h] = t
-            i = bisect.bisect_left(pos, h)
-            b1, b2 = pos[i - 1], pos[i]
-            pos.insert(i, h)
-            fixed[h] = t
-            self._segment(b1, fixed[b1], h, t, times, sigma)
-            self._segment(h, t, b2, fixed[b2], times, sigma)
-            for k in [k for k in best if b1 < k < b2]:
-                del best[k]
+#: Spread (seconds) added to a scene's screen time when it is matched to cuts: the cut's own
+#: timing (a frame or two) and the fixed times' padding.
+CUT_JITTER = 0.3
+#: Log-probability that a scene boundary has no shot cut (a missed or gradual cut).
+NO_CUT_LOG_PROB = math.log(0.05)
+
+
+def snap_to_cuts(t1: float, t2: float, estimate: np.ndarray, spread: np.ndarray,
+                 seg_mu: np.ndarray, seg_var: np.ndarray, cuts: np.ndarray,
+                 no_cut: float = NO_CUT_LOG_PROB) -> np.ndarray:
+    """The cut of each of ``K`` scene boundaries between the fixed times ``t1 < t2``, chosen
+    jointly (Viterbi): the increasing choice whose ``K + 1`` pieces (``t1`` to the first
+    boundary, ..., the last to ``t2``) best fit their expected screen times (normal,
+    ``seg_mu`` and ``seg_var``). Candidates of boundary ``k`` are the cuts within
+    ``estimate[k] +- (4 spread[k] + 2)`` s, and the estimate itself at a cost of ``no_cut``
+    (log-probability) -- NaN in the result. Comparing piece lengths, not each boundary's
+    position alone, keeps a row of short scenes from sliding one cut along together."""
+    k_n = estimate.size
+    inside = cuts[(cuts > t1 + 0.05) & (cuts < t2 - 0.05)]
+    cand_t, cand_pen, cand_cut = [], [], []
+    for k in range(k_n):
+        w = 4 * spread[k] + 2.0
+        near = inside[np.abs(inside - estimate[k]) <= w]
+        cand_t.append(np.append(near, estimate[k]))
+        cand_pen.append(np.append(np.zeros(near.size), no_cut))
+        cand_cut.append(np.append(np.ones(near.size, bool), False))
+    prev_t, score = np.array([t1]), np.zeros(1)
+    back: list[np.ndarray] = []
+    for k in range(k_n):
+        d = cand_t[k][:, None] - prev_t[None, :]  # (this candidate, previous candidate)
+        ll = np.where(d > 0, -0.5 * (d - seg_mu[k]) ** 2 / seg_var[k], -np.inf) + score[None, :]
+        j = np.argmax(ll, axis=1)
+        score = ll[np.arange(j.size), j] + cand_pen[k]
+        back.append(j)
+        prev_t = cand_t[k]
+    d = t2 - prev_t
+    final = np.where(d > 0, -0.5 * (d - seg_mu[k_n]) ** 2 / seg_var[k_n], -np.inf) + score
+    out = np.full(k_n, np.nan)
+    j = int(np.argmax(final))
+    if not np.isfinite(final[j]):
+        return out
+    for k in range(k_n - 1, -1, -1):
+        if cand_cut[k][j]:
+            out[k] = cand_t[k][j]
+        j = int(back[k][j])
+    return out
 
 
 def _layout(screenplay: Screenplay, cues_of_line: list[list[int]], cue_start: np.ndarray,

@@ -81,11 +81,11 @@ def test_derived_pairs_place_scenes_within_a_second(shared_data, tmp_path, name)
         kept_conf += a.scenes.column("confidence")[with_lines].tolist()
     assert np.mean(kept_conf) > 0.8  # 10 % of lines cut: most of the rest matched
     # shot cuts from a movie analysis pull the boundaries onto the true cuts (docs/script.md:
-    # measured 100 %, 95.5 %, 88.2 %; without cuts 91.7 %, 74.9 %, 55.6 %, which is near what
-    # the derivation's random timing leaves observable: 97 %, 82 %, 58 %)
-    assert np.mean(shares_cuts) >= {"Big-Fish": 0.93, "The-Last-Birthday-Card": 0.85}.get(name, 0.99)
+    # measured 100 %, 96.7 %, 94.4 %; without cuts 100 %, 79.1 %, 59.7 %, which is near what
+    # the derivation's random timing leaves observable: 97 %, 80 %, 60 %)
+    assert np.mean(shares_cuts) >= {"Big-Fish": 0.95, "The-Last-Birthday-Card": 0.92}.get(name, 0.99)
     assert np.mean(shares_cuts) >= np.mean(shares)
-    assert np.mean(shares) >= {"Big-Fish": 0.72, "The-Last-Birthday-Card": 0.52}.get(name, 0.9)
+    assert np.mean(shares) >= {"Big-Fish": 0.76, "The-Last-Birthday-Card": 0.57}.get(name, 0.95)
     if dropped_conf:  # scenes whose dialogue is missing get low confidence
         assert np.median(dropped_conf) < 0.3
 
@@ -210,6 +210,11 @@ As we get closer to the river, we see everybody from the town waiting on the ban
                  "from the town waiting on the bank."]})
     a = align(sp, subs, 30.0)
     assert a.cues_of_line == [[0], [1, 2]]
+    # Anna's line cut in the edit: her words inside Ben's cue (no line explains the rest) are
+    # a coincidence, not a merged cue
+    subs = _subs([(20.0, 24.0, "As we get closer to the river, oh we see everybody from the town"),
+                  (24.1, 26.0, "waiting on the bank.")])
+    assert align(sp, subs, 30.0).cues_of_line == [[], [0, 1]]
 
 
 def test_derived_merged_cues_are_adjacent_lines_within_seven_seconds(shared_data, tmp_path):
@@ -219,3 +224,70 @@ def test_derived_merged_cues_are_adjacent_lines_within_seven_seconds(shared_data
     p.write_text(pair.srt)
     subs = read_subtitles(p)
     assert (subs.end - subs.time).max() <= MAX_CUE_SECONDS
+
+
+def test_cuts_are_chosen_for_a_row_of_scenes_together():
+    """Three scenes of 10 s between fixed times 0 and 30; each boundary has a decoy cut just
+    after it and the estimates (spread 3 s) lean late: judged one by one the decoys win,
+    judged by the pieces' lengths together the true cuts do."""
+    chosen = align_module.snap_to_cuts(0.0, 30.0, np.array([11.5, 21.5]), np.array([3.0, 3.0]),
+                                       np.array([10.0, 10.0, 10.0]), np.array([0.5, 0.5, 0.5]),
+                                       np.array([10.0, 11.4, 20.0, 21.4]))
+    assert chosen.tolist() == [10.0, 20.0]
+    # no cut near a boundary: it stays free (NaN) and the other still snaps
+    free = align_module.snap_to_cuts(0.0, 30.0, np.array([10.0, 20.0]), np.array([0.3, 0.3]),
+                                     np.array([10.0, 10.0, 10.0]), np.array([0.5, 0.5, 0.5]),
+                                     np.array([20.1]))
+    assert np.isnan(free[0]) and free[1] == 20.1
+
+
+def _subs(rows):
+    return Signals.from_columns("subtitles", "events", {
+        "time": [r[0] for r in rows], "end": [r[1] for r in rows],
+        "line": list(range(1, len(rows) + 1)), "text": [r[2] for r in rows]})
+
+
+def test_two_lines_spoken_in_the_other_order_keep_their_scene_in_place():
+    sp = parse_fountain("""INT. HALL - DAY
+
+Rain on the windows and nobody in the hall at all for a long while yet.
+
+ANNA
+Everybody we ever put away is coming back for us.
+
+BEN
+So much for a quiet retirement by the sea.
+
+EXT. GARDEN - DAY
+
+ANNA
+The roses are early this year, look at them.
+""")
+    # Ben speaks first: the chain keeps one of the two lines, the swap is undone for the layout
+    subs = _subs([(10.0, 12.0, "So much for a quiet retirement by the sea."),
+                  (12.2, 15.0, "Everybody we ever put away is coming back for us."),
+                  (22.0, 24.0, "The roses are early this year, look at them.")])
+    a = align(sp, subs, 30.0)
+    assert a.line_of_cue.tolist() == [1, 0, 2]
+    assert a.scenes.column("confidence").tolist() == [1.0, 1.0]
+    assert 15.0 <= a.scenes.end[0] <= 22.0
+
+
+def test_the_last_piece_of_a_split_line_stays_with_it():
+    sp = parse_fountain("""EXT. RIVER - DAY
+
+NARRATOR
+In telling the story of my father's life, it is impossible to separate fact from fiction, and me.
+
+INT. HOSPITAL - DAY
+
+DOCTOR
+Now, Mrs. Bloom, I need you to give me one good push.
+""")
+    subs = _subs([(2.0, 5.0, "In telling the story of my father's life,"),
+                  (5.0, 8.5, "it is impossible to separate fact from fiction, and"),
+                  (8.5, 9.0, "me."),
+                  (60.0, 63.0, "Now, Mrs. Bloom, I need you to give me one good push.")])
+    a = align(sp, subs, 70.0)
+    assert a.line_of_cue.tolist() == [0, 0, 0, 1]
+    assert a.scenes.end[0] > 9.0
