@@ -673,7 +673,13 @@ class _Layout:
 #: timing (a frame or two) and the fixed times' padding.
 CUT_JITTER = 0.3
 #: Log-probability that a scene boundary has no shot cut (a missed or gradual cut).
-NO_CUT_LOG_PROB = math.log(0.05)
+NO_CUT_LOG_PROB = math.log(0.02)
+#: A scene rarely opens on a shot shorter than this (seconds): its first shot establishes
+#: the place. A cut followed by another this soon starts a scene with log-probability
+#: :data:`SHORT_OPENING_LOG_PROB` (relative to 0 for the others).
+MIN_OPENING_SHOT = 2.0
+# (the three constants chosen on derived pairs of seeds 50-61, reported on others: docs/script.md)
+SHORT_OPENING_LOG_PROB = math.log(0.1)
 
 
 def snap_to_cuts(t1: float, t2: float, estimate: np.ndarray, spread: np.ndarray,
@@ -684,16 +690,22 @@ def snap_to_cuts(t1: float, t2: float, estimate: np.ndarray, spread: np.ndarray,
     boundary, ..., the last to ``t2``) best fit their expected screen times (normal,
     ``seg_mu`` and ``seg_var``). Candidates of boundary ``k`` are the cuts within
     ``estimate[k] +- (4 spread[k] + 2)`` s, and the estimate itself at a cost of ``no_cut``
-    (log-probability) -- NaN in the result. Comparing piece lengths, not each boundary's
-    position alone, keeps a row of short scenes from sliding one cut along together."""
+    (log-probability) -- NaN in the result; a cut that would open a scene on a shot shorter
+    than :data:`MIN_OPENING_SHOT` costs :data:`SHORT_OPENING_LOG_PROB`. Comparing piece
+    lengths, not each boundary's position alone, keeps a row of short scenes from sliding one
+    cut along together."""
     k_n = estimate.size
-    inside = cuts[(cuts > t1 + 0.05) & (cuts < t2 - 0.05)]
+    keep = (cuts > t1 + 0.05) & (cuts < t2 - 0.05)
+    inside = cuts[keep]
+    following = np.append(cuts, np.inf)[1:][keep]  # the cut after each: the opening shot's end
+    opening = np.where(following - inside < MIN_OPENING_SHOT, SHORT_OPENING_LOG_PROB, 0.0)
     cand_t, cand_pen, cand_cut = [], [], []
     for k in range(k_n):
         w = 4 * spread[k] + 2.0
-        near = inside[np.abs(inside - estimate[k]) <= w]
+        sel = np.abs(inside - estimate[k]) <= w
+        near = inside[sel]
         cand_t.append(np.append(near, estimate[k]))
-        cand_pen.append(np.append(np.zeros(near.size), no_cut))
+        cand_pen.append(np.append(opening[sel], no_cut))
         cand_cut.append(np.append(np.ones(near.size, bool), False))
     prev_t, score = np.array([t1]), np.zeros(1)
     back: list[np.ndarray] = []

@@ -1,6 +1,6 @@
 """Measure the alignment on derived pairs (the table in docs/script.md).
 
-``.venv/bin/python tests/script/measure_alignment.py [--seeds 3] [TEXT_FOLDER]`` (default:
+``.venv/bin/python tests/script/measure_alignment.py [--seeds 3] [--first-seed 0] [TEXT_FOLDER]`` (default:
 ``$MOVIEMOTION_SHARED_DATA/text`` or ``../shared/data/text``)
 
 Per screenplay: the share of scenes whose start and end are both within 1 s of the truth,
@@ -50,7 +50,8 @@ def main() -> None:
     default = Path(os.environ.get("MOVIEMOTION_SHARED_DATA",
                                   Path(__file__).resolve().parents[3] / "shared" / "data"))
     ap.add_argument("folder", nargs="?", default=default / "text")
-    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--seeds", type=int, default=3, help="how many seeds")
+    ap.add_argument("--first-seed", type=int, default=0)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp())
     print("screenplay | within 1 s (mean, worst) | with cuts (mean, worst) | within 3 s | "
@@ -58,7 +59,7 @@ def main() -> None:
     for name in NAMES:
         sp = read_screenplay(Path(args.folder) / f"{name}.fountain")
         ok, ok_cuts, ok3, bounds, spread = [], [], [], [], []
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             pair = derive_pair(sp, seed=seed)
             (tmp / "d.srt").write_text(pair.srt)
             subs = read_subtitles(tmp / "d.srt", offset=pair.offset, speed=pair.speed)
