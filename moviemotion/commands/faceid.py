@@ -97,6 +97,9 @@ def ship_faceid_command(
     run_dir: Annotated[Path, typer.Argument(help="A finished run folder (from `train faceid`).")],
     dest: Annotated[Path | None, typer.Option(
         help="Where to install (default: the package's faceid/weights/faceid.onnx).")] = None,
+    fusion: Annotated[bool, typer.Option(
+        help="Fuse the CNN with Fisherfaces fitted on the training identities, the CNN's "
+             "weight chosen on the validation identities (--no-fusion: the CNN alone).")] = True,
 ) -> None:
     """Install a finished face-embedding run as the shipped model, with its model card and the
     decision threshold (the validation identities' equal-error point) in its metadata.
@@ -105,7 +108,7 @@ def ship_faceid_command(
     """
     from moviemotion.faceid.training import ship
 
-    path = ship(run_dir, dest)
+    path = ship(run_dir, dest, fusion=fusion)
     console.print(f"shipped {run_dir} as {path}", highlight=False, markup=False)
 
 

@@ -12,6 +12,7 @@ similarity baseline measured on the same pairs (``baselines.json``).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -39,23 +40,63 @@ def raw_pixel_scores(faces: fdata.FaceSet) -> dict[str, float]:
     return verification_scores(faces.y, v)
 
 
-def fisherfaces_scores(train: fdata.FaceSet, *evaluate: fdata.FaceSet,
-                       components: int = 200) -> list[dict[str, float]]:
-    """A learned linear baseline (Belhumeur et al. 1997, "Fisherfaces"): PCA to ``components``
-    dimensions, then LDA, both fitted on the training identities; cosine similarity of the
-    projections over all pairs of each ``evaluate`` set (faces standardized per image)."""
+def _standardized(x: np.ndarray) -> np.ndarray:
+    """Faces as rows, each standardized (zero mean, unit deviation over its pixels)."""
+    v = x.reshape(len(x), -1).astype(np.float64)
+    return (v - v.mean(axis=1, keepdims=True)) / np.maximum(v.std(axis=1, keepdims=True), 1e-9)
+
+
+def fisherfaces(train: fdata.FaceSet, components: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    """Belhumeur et al. (1997), "Fisherfaces": PCA to ``components`` dimensions, then LDA,
+    both fitted on the training identities of per-image standardized faces; returned as one
+    linear map ``(W, b)``: a face's projection is ``standardized(face) @ W + b``."""
     from sklearn.decomposition import PCA
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
+    v = _standardized(train.x)
+    pca = PCA(min(components, len(v) - 1, v.shape[1]), random_state=0).fit(v)
+    lda = LinearDiscriminantAnalysis().fit(pca.transform(v), train.y)
+    scal = lda.scalings_[:, : lda._max_components]
+    w = pca.components_.T @ scal
+    b = -(pca.mean_ @ pca.components_.T + lda.xbar_) @ scal
+    return w, b
+
+
+def fisherfaces_embed(x: np.ndarray, projection: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Unit-length Fisherfaces projections of faces ``x`` (see :func:`fisherfaces`)."""
+    w, b = projection
+    e = _standardized(x) @ w + b
+    return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
+
+
+def fisherfaces_scores(train: fdata.FaceSet, *evaluate: fdata.FaceSet,
+                       components: int = 200) -> list[dict[str, float]]:
+    """The learned linear baseline (:func:`fisherfaces`): cosine similarity of the projections
+    over all pairs of each ``evaluate`` set."""
     from moviemotion.learn.metrics import verification_scores
 
-    def flat(x: np.ndarray) -> np.ndarray:
-        v = x.reshape(len(x), -1).astype(np.float64)
-        return (v - v.mean(axis=1, keepdims=True)) / np.maximum(v.std(axis=1, keepdims=True), 1e-9)
+    proj = fisherfaces(train, components)
+    return [verification_scores(e.y, fisherfaces_embed(e.x, proj)) for e in evaluate]
 
-    pca = PCA(min(components, len(train.x) - 1, train.x[0].size), random_state=0).fit(flat(train.x))
-    lda = LinearDiscriminantAnalysis().fit(pca.transform(flat(train.x)), train.y)
-    return [verification_scores(e.y, lda.transform(pca.transform(flat(e.x)))) for e in evaluate]
+
+def fuse(cnn: np.ndarray, fisher: np.ndarray, weight: float) -> np.ndarray:
+    """One embedding whose cosine similarity is ``weight`` x the CNN's plus ``1 - weight`` x
+    the Fisherfaces' (both unit vectors): ``[sqrt(w) cnn, sqrt(1 - w) fisher]``."""
+    return np.concatenate([np.sqrt(weight) * cnn, np.sqrt(1 - weight) * fisher], axis=1)
+
+
+#: Candidate CNN weights of the fusion, chosen by validation EER (ties: the larger weight).
+FUSION_WEIGHTS = tuple(round(w, 2) for w in np.arange(0.0, 1.0001, 0.05))
+
+
+def choose_fusion(labels: np.ndarray, cnn: np.ndarray, fisher: np.ndarray) -> tuple[float, dict]:
+    """The CNN weight of :func:`fuse` with the least EER on (validation) ``labels``; and the
+    EER of every candidate."""
+    from moviemotion.learn.metrics import verification_scores
+
+    eers = {w: verification_scores(labels, fuse(cnn, fisher, w))["eer"] for w in FUSION_WEIGHTS}
+    best = min(FUSION_WEIGHTS, key=lambda w: (round(eers[w], 6), -w))
+    return best, eers
 
 
 def train_faceid(data_dir: str | Path, run_dir: str | Path, config: Any, *, dim: int = EMBEDDING_DIM,
@@ -118,10 +159,47 @@ def eer_threshold(labels: np.ndarray, embeddings: np.ndarray) -> float:
     return float(min(1.0, thr[i]))
 
 
-def ship(run_dir: str | Path, dest: str | Path | None = None) -> Path:
+def fused_task(task: Task, projection: tuple[np.ndarray, np.ndarray]) -> Task:
+    """The embedding task of :func:`fused_network`: the CNN's dimensions, then Fisherfaces'."""
+    import dataclasses
+
+    dim = task.num_outputs + projection[0].shape[1]
+    return dataclasses.replace(task, outputs=tuple(f"e{i}" for i in range(dim)))
+
+
+def fused_network(net, task: Task, projection: tuple[np.ndarray, np.ndarray], weight: float):
+    """``net`` (raw face -> embedding) with a Fisherfaces branch beside it, in one torch module
+    whose (unit) output is :func:`fuse` of both: what the shipped ONNX file computes."""
+    import torch
+    from torch import nn
+
+    from moviemotion.learn.train import activate
+
+    class Fused(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = net
+            self.register_buffer("w", torch.as_tensor(projection[0], dtype=torch.float32))
+            self.register_buffer("b", torch.as_tensor(projection[1], dtype=torch.float32))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            cnn = activate(self.net(x), task.kind)
+            v = x.flatten(1)
+            v = (v - v.mean(1, keepdim=True)) / v.std(1, unbiased=False, keepdim=True).clamp_min(1e-9)
+            fisher = nn.functional.normalize(v @ self.w + self.b, dim=1)
+            return torch.cat([math.sqrt(weight) * cnn, math.sqrt(1 - weight) * fisher], dim=1)
+
+    return Fused().eval()
+
+
+def ship(run_dir: str | Path, dest: str | Path | None = None, fusion: bool = True) -> Path:
     """Install a finished run's best checkpoint as the shipped embedding (or at ``dest``):
     ONNX with ``threshold`` (validation EER point) in its metadata, and a model card with
-    the test-identity scores next to the raw-pixel baseline on the same pairs."""
+    the test-identity scores next to the raw-pixel baseline on the same pairs.
+
+    ``fusion``: the CNN is shipped fused with Fisherfaces fitted on the training identities
+    (:func:`fused_network`), the CNN's weight chosen on the validation identities (1.0: the
+    CNN alone)."""
     import csv
     import json
 
@@ -129,6 +207,7 @@ def ship(run_dir: str | Path, dest: str | Path | None = None) -> Path:
     from moviemotion.faceid.illumination import normalize
     from moviemotion.faceid.verifier import MODEL
     from moviemotion.learn.card import model_card, write_card
+    from moviemotion.learn.metrics import verification_scores
     from moviemotion.learn.onnx import export_onnx
     from moviemotion.learn.train import load_checkpoint, predict_torch
 
@@ -143,25 +222,46 @@ def ship(run_dir: str | Path, dest: str | Path | None = None) -> Path:
     faces = fdata.read_faces(config["data"], tuple(task.input_shape[1:]))
     preprocess = split.get("preprocess", "equalize")
     faces = fdata.FaceSet(normalize(faces.x, preprocess), faces.y, faces.names)
-    val = faces.subset([faces.names.index(n) for n in split["val"]])
-    threshold = eer_threshold(val.y, predict_torch(net, val.x, task))
+    tr, val, te = (faces.subset([faces.names.index(n) for n in split[k]]) for k in ("train", "val", "test"))
+    proj = fisherfaces(tr) if fusion else None
+    weight, eers = 1.0, {}
+    if proj is not None:  # the CNN's and Fisherfaces' similarities, weighted on validation
+        weight, eers = choose_fusion(val.y, predict_torch(net, val.x, task), fisherfaces_embed(val.x, proj))
+    export_net, export_task = net, task
+    if weight < 1.0:
+        export_net, export_task = fused_network(net, task, proj, weight), fused_task(task, proj)
+
+    def embed(x: np.ndarray) -> np.ndarray:
+        return predict_torch(export_net, x, export_task)
+
+    threshold = eer_threshold(val.y, embed(val.x))
     dest = Path(dest) if dest is not None else MODEL
     test = json.loads((run_dir / "test.json").read_text())
-    export_onnx(net, dest, task, metadata={"arch": config["arch"], "epoch": ckpt["epoch"],
-                                           "seed": config["seed"], "threshold": f"{threshold:.6f}",
-                                           "preprocess": preprocess,
-                                           "test_eer": test.get("eer"), "command": config.get("command", "")})
+    fused_test = verification_scores(te.y, embed(te.x))
+    export_onnx(export_net, dest, export_task, metadata={
+        "arch": config["arch"], "epoch": ckpt["epoch"], "seed": config["seed"],
+        "threshold": f"{threshold:.6f}", "preprocess": preprocess, "test_eer": fused_test["eer"],
+        "cnn_weight": weight, "command": config.get("command", "")})
     evaluation = json.loads((run_dir / "evaluation.json").read_text())
-    base = json.loads((run_dir / "baselines.json").read_text())["raw_pixel_cosine"]
+    baselines = json.loads((run_dir / "baselines.json").read_text())
+    base = baselines["raw_pixel_cosine"]
     keep = ("roc_auc", "eer", "tar_at_far_1e-2", "tar_at_far_1e-3")
-    metrics = {"test identities": {k: test[k] for k in keep},
+    metrics = {"test identities": {k: fused_test[k] for k in keep},
+               "test identities, CNN alone": {k: test[k] for k in keep},
                "test identities, baseline raw-pixel cosine": {k: base["test"][k] for k in keep},
-               "val identities (epoch selection)": {k: evaluation[k] for k in keep if k in evaluation},
+               "val identities": {k: verification_scores(val.y, embed(val.x))[k] for k in keep},
+               "val identities, CNN alone (epoch selection)": {k: evaluation[k] for k in keep if k in evaluation},
                "val identities, baseline raw-pixel cosine": {k: base["val"][k] for k in keep}}
+    fisher_key = f"{preprocess}_fisherfaces"
+    if fisher_key in baselines:
+        metrics["test identities, Fisherfaces alone"] = {k: baselines[fisher_key]["test"][k] for k in keep}
     with open(run_dir / "metrics.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    card = model_card(task, config, metrics, model=dest, best_epoch=int(ckpt["epoch"]),
+    card = model_card(export_task, config, metrics, model=dest, best_epoch=int(ckpt["epoch"]),
                       identities=split, threshold=threshold,
+                      fusion={"cnn_weight": weight, "chosen_on": "validation identities, least EER",
+                              "validation_eer_per_weight": {str(k): round(v, 4) for k, v in eers.items()},
+                              "fisherfaces_dims": 0 if proj is None else int(proj[0].shape[1])},
                       training_seconds=round(sum(float(r["seconds"]) for r in rows)))
     write_card(dest, card)
     return dest

@@ -132,11 +132,77 @@ def test_training_ships_a_verifier(faces_dir: Path, tmp_path: Path):
     rng = np.random.default_rng(0)
     faces = [rng.integers(0, 255, (192, 168), np.uint8), rng.integers(0, 255, (60, 50, 3), np.uint8)]
     e = v.embed(faces)
-    assert e.shape == (2, 8) and np.allclose(np.linalg.norm(e, axis=1), 1, atol=1e-5)
+    fusion = card["fusion"]
+    dims = 8 + (fusion["fisherfaces_dims"] if fusion["cnn_weight"] < 1 else 0)
+    assert fusion["cnn_weight"] in fusion_weights() and v.dim == dims
+    assert e.shape == (2, dims) and np.allclose(np.linalg.norm(e, axis=1), 1, atol=1e-5)
+    assert FaceVerifier(ship(run, tmp_path / "cnn.onnx", fusion=False)).dim == 8
     assert v.similarity(e[0], e[0]) == pytest.approx(1.0, abs=1e-5)
     assert v.similarity(e, e).shape == (2, 2)
     color = np.repeat(faces[0][:, :, None], 3, axis=2)                  # gray as RGB: same face
     assert v.similarity(v.embed([color])[0], e[0]) == pytest.approx(1.0, abs=1e-4)
+
+
+def fusion_weights():
+    from moviemotion.faceid.training import FUSION_WEIGHTS
+
+    return FUSION_WEIGHTS
+
+
+def _identities(n_ids=12, per=10, dim=(32, 28), seed=0):
+    rng = np.random.default_rng(seed)
+    protos = rng.normal(128, 40, (n_ids, *dim))
+    x = np.concatenate([p + rng.normal(0, 25, (per, *dim)) for p in protos]).clip(0, 255)
+    return fdata.FaceSet(x.astype(np.float32), np.repeat(np.arange(n_ids), per), [f"id{i}" for i in range(n_ids)])
+
+
+def test_fisherfaces_is_pca_then_lda_as_one_linear_map():
+    from sklearn.decomposition import PCA
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    from moviemotion.faceid.training import fisherfaces, fisherfaces_embed
+
+    faces = _identities()
+    w, b = fisherfaces(faces, components=40)
+    v = faces.x.reshape(len(faces.x), -1).astype(np.float64)
+    v = (v - v.mean(1, keepdims=True)) / v.std(1, keepdims=True)
+    pca = PCA(40, random_state=0).fit(v)
+    ref = LinearDiscriminantAnalysis().fit(pca.transform(v), faces.y).transform(pca.transform(v))
+    np.testing.assert_allclose(v @ w + b, ref, atol=1e-6)
+    e = fisherfaces_embed(faces.x * 2 + 7, (w, b))  # per-image standardized: affine-invariant
+    np.testing.assert_allclose(e, ref / np.linalg.norm(ref, axis=1, keepdims=True), atol=1e-6)
+
+
+def test_fused_network_computes_the_weighted_similarity():
+    from moviemotion.faceid.training import (
+        choose_fusion,
+        fisherfaces,
+        fisherfaces_embed,
+        fuse,
+        fused_network,
+        fused_task,
+    )
+    from moviemotion.learn.metrics import pairs
+    from moviemotion.learn.train import predict_torch
+
+    faces = _identities()
+    task = Task.embedding("faceid", (1, 32, 28), 6)
+    torch.manual_seed(0)
+    net = build("vgg", task, width=4, dropout=0.0).eval()
+    proj = fisherfaces(faces, components=40)
+    cnn, fisher = predict_torch(net, faces.x, task), fisherfaces_embed(faces.x, proj)
+    fused = predict_torch(fused_network(net, task, proj, 0.3), faces.x, fused_task(task, proj))
+    np.testing.assert_allclose(fused, fuse(cnn, fisher, 0.3), atol=1e-5)
+    _, sim = pairs(faces.y, fused)
+    _, s_cnn = pairs(faces.y, cnn)
+    _, s_fisher = pairs(faces.y, fisher)
+    np.testing.assert_allclose(sim, 0.3 * s_cnn + 0.7 * s_fisher, atol=1e-5)
+    # an embedding that is noise beside Fisherfaces that separate these identities: the
+    # fusion leans on Fisherfaces
+    noise = np.random.default_rng(1).normal(size=cnn.shape)
+    noise /= np.linalg.norm(noise, axis=1, keepdims=True)
+    weight, eers = choose_fusion(faces.y, noise, fisher)
+    assert weight < 0.5 and eers[weight] == min(eers.values()) and eers[weight] < eers[1.0]
 
 
 # ---- bad input -------------------------------------------------------------------------------
