@@ -139,6 +139,9 @@ class Predictor:
             raise ModelError(f"{self.path}: {what} not found")
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
+        # Worker threads sleep between runs instead of spinning: models here run in bursts
+        # beside a decoder (spinning burns CPU time the pass is measured by).
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         if threads is not None:
             opts.intra_op_num_threads = int(threads)
             opts.inter_op_num_threads = 1

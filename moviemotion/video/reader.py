@@ -457,7 +457,8 @@ class VideoReader:
             def gray(frame: av.VideoFrame) -> np.ndarray:
                 kw = _range_kwargs(frame, info)
                 w, h = size if size else (None, None)
-                g = frame.reformat(width=w, height=h, format="gray", interpolation=interpolation, **kw)
+                g = frame.reformat(width=w, height=h, format="gray", interpolation=interpolation,
+                                   threads=SWSCALE_THREADS, **kw)
                 plane = g.planes[0]
                 y = np.frombuffer(plane, np.uint8).reshape(g.height, plane.line_size)
                 return y[:, : g.width].copy()
@@ -470,7 +471,7 @@ class VideoReader:
             kw = _range_kwargs(frame, info)
             w, h = size if size else (None, None)
             return frame.reformat(width=w, height=h, format=fmt, interpolation=interpolation,
-                                  **kw).to_ndarray()
+                                  threads=SWSCALE_THREADS, **kw).to_ndarray()
 
         return color
 
@@ -488,6 +489,12 @@ class VideoReader:
         i = self.info
         return (f"VideoReader({str(self.path)!r}, {i.width}x{i.height}, {i.fps:.3f} fps, "
                 f"{i.duration:.2f} s)")
+
+
+#: swscale threads per conversion. One: the decoder's own threads already keep the cores busy,
+#: and slice threading of a small output costs CPU (measured at 1080p -> 480 x 272 area: 1.65
+#: ms of CPU per frame with one thread, 1.94 with PyAV's default of one per core).
+SWSCALE_THREADS = 1
 
 
 def _range_kwargs(frame: av.VideoFrame, info: VideoInfo) -> dict:
