@@ -26,6 +26,22 @@ _VERB_HELP = {
 }
 
 
+
+#: Regularization options of the kit's trainer, shared by the train commands that offer them.
+MixupOption = Annotated[float, typer.Option(help="Mixup Beta parameter (0 = off), e.g. 0.2.")]
+CutmixOption = Annotated[float, typer.Option(help="CutMix Beta parameter (0 = off), e.g. 1.0.")]
+EmaOption = Annotated[float, typer.Option(
+    help="EMA of the weights, decay per step (0 = off), e.g. 0.999; the EMA model is kept.")]
+
+
+def regularization_args(mixup: float, cutmix: float, ema: float) -> list[str]:
+    """The command-line words of the options above that are on (for the run's command)."""
+    args: list[str] = []
+    for name, value in (("mixup", mixup), ("cutmix", cutmix), ("ema", ema)):
+        if value:
+            args += [f"--{name}", str(value)]
+    return args
+
 def verb_group(app: typer.Typer, verb: str) -> typer.Typer:
     """The sub-app for ``verb`` (``moviemotion <verb> <what>``), created on first use."""
     for info in app.registered_groups:
@@ -76,10 +92,9 @@ def train_emotion_command(
     threads: Annotated[int | None, typer.Option(help="CPU threads for torch.")] = None,
     amp: Annotated[bool, typer.Option(help="Mixed precision on CUDA.")] = True,
     tta: Annotated[bool, typer.Option(help="Test-time augmentation in the final evaluation.")] = False,
-    mixup: Annotated[float, typer.Option(help="Mixup Beta parameter (0 = off), e.g. 0.2.")] = 0.0,
-    cutmix: Annotated[float, typer.Option(help="CutMix Beta parameter (0 = off), e.g. 1.0.")] = 0.0,
-    ema: Annotated[float, typer.Option(
-        help="EMA of the weights, decay per step (0 = off), e.g. 0.999; the EMA model is kept.")] = 0.0,
+    mixup: MixupOption = 0.0,
+    cutmix: CutmixOption = 0.0,
+    ema: EmaOption = 0.0,
     teacher: Annotated[list[Path] | None, typer.Option(
         help="Distill from this teacher: an .onnx model or a .pt checkpoint, mirror-averaged "
              "(repeatable: the mean of the teachers).")] = None,
@@ -114,9 +129,7 @@ def train_emotion_command(
                         ("schedule", schedule), ("device", device), ("threads", threads)):
         if value is not None:
             args += [f"--{name}", str(value)]
-    for name, value in (("mixup", mixup), ("cutmix", cutmix), ("ema", ema)):
-        if value:
-            args += [f"--{name}", str(value)]
+    args += regularization_args(mixup, cutmix, ema)
     distillation = None
     if teacher:
         distillation = Distillation(tuple(str(t) for t in teacher), alpha, temperature).checked()

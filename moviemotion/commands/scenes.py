@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from moviemotion.commands.emotion import CutmixOption, EmaOption, MixupOption
 from moviemotion.errors import InputError
 from moviemotion.progress import console
 
@@ -72,6 +73,9 @@ def train_scenes_command(
     limit: Annotated[int | None, typer.Option(
         help="At most this many images per dataset and split (a quick pipeline check).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed (also the Intel6 validation split).")] = 0,
+    mixup: MixupOption = 0.0,
+    cutmix: CutmixOption = 0.0,
+    ema: EmaOption = 0.0,
     device: Annotated[str, typer.Option(help="cpu, cuda or cuda:N.")] = "cpu",
     threads: Annotated[int | None, typer.Option(help="CPU threads for torch.")] = None,
     resume: Annotated[bool, typer.Option(help="Continue the run in --run-dir.")] = False,
@@ -83,7 +87,7 @@ def train_scenes_command(
 
     Example: `moviemotion train scenes --data ../shared/data/scenes -A width=32 --epochs 8 -o runs/scenes`
     """
-    from moviemotion.commands.emotion import parse_arch_args
+    from moviemotion.commands.emotion import parse_arch_args, regularization_args
     from moviemotion.content.scene_training import train_scenes
     from moviemotion.learn.train import TrainConfig
 
@@ -99,10 +103,12 @@ def train_scenes_command(
                         ("augment", augment), ("limit", limit), ("threads", threads)):
         if value is not None:
             args += [f"--{name}", str(value)]
+    args += regularization_args(mixup, cutmix, ema)
     args += ["--seed", str(seed), "-o", str(run_dir)] + (["--resume"] if resume else [])
     cfg = TrainConfig(data=str(data), arch=arch, arch_args=parse_arch_args(arch_arg),
                       epochs=epochs, batch_size=batch_size, lr=lr, augment=augment, seed=seed,
-                      device=device, threads=threads, command=shlex.join(args))
+                      device=device, threads=threads, mixup=mixup, cutmix=cutmix, ema=ema,
+                      command=shlex.join(args))
     train_scenes(data, run_dir, size=size, config=cfg, resume=resume, quiet=quiet, limit=limit,
                  scene15_repeat=scene15_repeat, on_finish=lambda _: None)
     console.print(f"trained {run_dir}; ship it with `moviemotion ship scenes {run_dir} "

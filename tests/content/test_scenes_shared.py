@@ -77,3 +77,19 @@ def test_train_and_ship_pipeline_on_a_tiny_subset(scenes_dir, tmp_path):
     assert dest.with_suffix(".md").read_text().startswith("## Model card")
     sc = SceneClassifier(dest, threads=1)
     assert sc.classes == SCENE_CLASSES and sc.cam(np.zeros((30, 40), np.uint8)).shape == (30, 40)
+
+
+def test_train_scenes_command_takes_the_kits_regularization(scenes_dir, tmp_path):
+    """`train scenes --mixup --ema` reach the trainer and the run's recorded command."""
+    import subprocess
+    import sys
+
+    run = tmp_path / "run"
+    r = subprocess.run([sys.executable, "-m", "moviemotion", "train", "scenes", "--data", str(scenes_dir),
+                        "--size", "32", "-A", "width=4", "--epochs", "1", "--batch-size", "16",
+                        "--limit", "12", "--mixup", "0.2", "--ema", "0.9", "--threads", "1", "-q",
+                        "-o", str(run)], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    config = json.loads((run / "config.json").read_text())
+    assert config["mixup"] == 0.2 and config["ema"] == 0.9 and config["cutmix"] == 0.0
+    assert "--mixup 0.2 --ema 0.9" in config["command"]
