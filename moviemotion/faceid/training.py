@@ -234,7 +234,8 @@ def ship(run_dir: str | Path, dest: str | Path | None = None, fusion: bool = Tru
     def embed(x: np.ndarray) -> np.ndarray:
         return predict_torch(export_net, x, export_task)
 
-    threshold = eer_threshold(val.y, embed(val.x))
+    val_embedded = embed(val.x)
+    threshold = eer_threshold(val.y, val_embedded)
     dest = Path(dest) if dest is not None else MODEL
     test = json.loads((run_dir / "test.json").read_text())
     fused_test = verification_scores(te.y, embed(te.x))
@@ -249,7 +250,7 @@ def ship(run_dir: str | Path, dest: str | Path | None = None, fusion: bool = Tru
     metrics = {"test identities": {k: fused_test[k] for k in keep},
                "test identities, CNN alone": {k: test[k] for k in keep},
                "test identities, baseline raw-pixel cosine": {k: base["test"][k] for k in keep},
-               "val identities": {k: verification_scores(val.y, embed(val.x))[k] for k in keep},
+               "val identities": {k: verification_scores(val.y, val_embedded)[k] for k in keep},
                "val identities, CNN alone (epoch selection)": {k: evaluation[k] for k in keep if k in evaluation},
                "val identities, baseline raw-pixel cosine": {k: base["val"][k] for k in keep}}
     fisher_key = f"{preprocess}_fisherfaces"

@@ -655,8 +655,8 @@ class _Layout:
             if not heads:
                 continue
             edges = np.array([b1, *heads, b2])
-            seg_mu = np.array([self.mu[a:b].sum() for a, b in zip(edges[:-1], edges[1:], strict=True)])
-            seg_var = np.array([self.var[a:b].sum() for a, b in zip(edges[:-1], edges[1:], strict=True)])
+            seg_mu = np.add.reduceat(self.mu[: edges[-1]], edges[:-1])  # each piece's sum
+            seg_var = np.add.reduceat(self.var[: edges[-1]], edges[:-1])
             chosen = snap_to_cuts(fixed[b1], fixed[b2], times[heads], sigma[heads], seg_mu,
                                   seg_var + CUT_JITTER ** 2, cuts)
             anchors = [b1]
