@@ -32,6 +32,9 @@ MixupOption = Annotated[float, typer.Option(help="Mixup Beta parameter (0 = off)
 CutmixOption = Annotated[float, typer.Option(help="CutMix Beta parameter (0 = off), e.g. 1.0.")]
 EmaOption = Annotated[float, typer.Option(
     help="EMA of the weights, decay per step (0 = off), e.g. 0.999; the EMA model is kept.")]
+InitOption = Annotated[Path | None, typer.Option(
+    "--init", help="Warm start: copy the matching layers of this checkpoint (a run's best.pt; "
+    "the output head is not copied), e.g. runs/scenes/best.pt.")]
 
 
 def regularization_args(mixup: float, cutmix: float, ema: float) -> list[str]:

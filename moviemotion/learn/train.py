@@ -8,6 +8,10 @@ mean squared error (``regression``), batch-hard triplet loss on unit vectors (``
 ``loss_fn`` replaces it. A multiclass target may also be a row ``[class index, p_1 .. p_K]``
 (the hard label, then soft targets: :mod:`moviemotion.learn.distill`).
 
+``init`` warm-starts a run from another run's checkpoint (``best.pt``): every tensor whose
+name and shape match is copied, except the output head (:func:`warm_start`), e.g. a poster
+model initialized from the scene model's features.
+
 Regularization options: ``mixup`` / ``cutmix`` (Beta parameter, 0 = off; the loss is the
 weighted sum of the losses against both mixed target sets, so soft targets mix too) and
 ``ema`` (decay of an exponential moving average of the weights, buffers included, 0 = off):
@@ -83,6 +87,7 @@ class TrainConfig:
     mixup: float = 0.0                    # mixup Beta(a, a) parameter (0 = off), e.g. 0.2
     cutmix: float = 0.0                   # CutMix Beta(a, a) parameter (0 = off), e.g. 1.0
     ema: float = 0.0                      # weight EMA decay per step (0 = off), e.g. 0.999
+    init: str = ""                        # warm start: a checkpoint whose matching layers are copied
     command: str = ""
     resumed_with: list[str] = field(default_factory=list)   # commands that resumed the run
 
@@ -294,6 +299,8 @@ def prepare(task: Task, config: TrainConfig, run_dir: str | Path, resume: bool =
     if tuple(out.shape) != (2, task.num_outputs):
         raise InputError(f"architecture {cfg.arch!r} gives outputs {tuple(out.shape)[1:]}, "
                          f"task {task.name!r} needs ({task.num_outputs},)")
+    if cfg.init and not resume:
+        warm_start(net, cfg.init)
     if write:
         write_config(task, cfg, run_dir)
     return cfg
@@ -358,7 +365,12 @@ def fit(task: Task, cfg: TrainConfig, run_dir: Path, train_data: Any, val_data: 
             return {f"val_{k}": v for k, v in task.score(y_val, out).items()}
 
     torch.manual_seed(cfg.seed)
-    net = archs.build(cfg.arch, task, **cfg.arch_args).to(device)
+    net = archs.build(cfg.arch, task, **cfg.arch_args)
+    if cfg.init and not resume:
+        copied, total = warm_start(net, cfg.init)
+        console.print(f"warm start from {cfg.init}: {copied} of {total} tensors copied",
+                      highlight=False, markup=False)
+    net = net.to(device)
     ema = _ema_model(net, cfg.ema) if cfg.ema else None
     scored = ema.module if ema is not None else net       # the network validated and kept
     steps_per_epoch = math.ceil(len(train_b) / cfg.batch_size)
@@ -505,6 +517,31 @@ def load_checkpoint(path: str | Path, task: Task | None = None) -> tuple[nn.Modu
         reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
         raise ModelError(f"{path}: not a moviemotion checkpoint ({reason})") from None
     return net.eval(), ckpt, task
+
+
+def warm_start(net: nn.Module, path: str | Path, skip: tuple[str, ...] = ("head.",)) -> tuple[int, int]:
+    """Copy into ``net`` every tensor (weights and batch-norm statistics) of the checkpoint at
+    ``path`` whose name and shape match, except those under ``skip`` (the output head, whose
+    classes differ). Returns (tensors copied, tensors in ``net``). A checkpoint of which no
+    tensor fits is a one-line :class:`InputError` (another architecture or width)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: --init checkpoint not found")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)["model"]
+        state = {k: v for k, v in state.items() if isinstance(v, torch.Tensor)}
+    except Exception as exc:  # unpickling raises many types: never a traceback for a bad file
+        reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        raise InputError(f"{path}: not a moviemotion checkpoint ({reason})") from None
+    own = net.state_dict()
+    take = {k: v for k, v in state.items()
+            if k in own and not k.startswith(skip) and tuple(v.shape) == tuple(own[k].shape)}
+    weights = [k for k in take if own[k].is_floating_point() and k.endswith("weight")]
+    if not weights:
+        raise InputError(f"{path}: --init checkpoint has no layer that fits this network "
+                         "(another architecture or width?)")
+    net.load_state_dict(take, strict=False)
+    return len(take), len(own)
 
 
 def _optimizer(net: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
