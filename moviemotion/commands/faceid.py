@@ -112,7 +112,68 @@ def ship_faceid_command(
     console.print(f"shipped {run_dir} as {path}", highlight=False, markup=False)
 
 
+def train_facecheck_command(
+    data: Annotated[Path, typer.Option(
+        help="The shared data folder (faces/yaleb_cropped, fer2013_train_public.npz, scenes/).")],
+    run_dir: Annotated[Path, typer.Option("--run-dir", "-o", help="Run folder.")] = Path("runs/facecheck"),
+    frames: Annotated[int, typer.Option(min=10, help="Face-scene frames whose candidates are learnt from.")] = 800,
+    photos: Annotated[int, typer.Option(min=10, help="Photos of places (negatives) whose candidates are learnt from.")] = 3000,
+    val_frames: Annotated[int, typer.Option(min=10, help="New frames the p(face) threshold is chosen on.")] = 200,
+    max_fp: Annotated[float, typer.Option(min=0.0, help="False positives per frame allowed at width 640.")] = 0.05,
+    arch_arg: Annotated[list[str] | None, typer.Option(
+        "--arch-arg", "-A", help="vgg option KEY=VALUE (repeatable).")] = None,
+    epochs: Annotated[int, typer.Option(min=1, help="Epochs.")] = 8,
+    lr: Annotated[float, typer.Option(help="Peak learning rate (SGD).")] = 0.05,
+    seed: Annotated[int, typer.Option(help="Random seed (data, split, training).")] = 0,
+    threads: Annotated[int | None, typer.Option(help="CPU threads for torch.")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue the run in --run-dir.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Train the face detector's second look: a small CNN that says face or not for CenterFace's
+    weak candidates (32x32 luma patches), from faces pasted on backdrops (training-side faces
+    only) and photos of places; then choose its p(face) threshold on new frames.
+
+    Example: `moviemotion train facecheck --data ../shared/data -o runs/facecheck`
+    """
+    from moviemotion.faceid.facecheck import train_facecheck
+    from moviemotion.learn.train import TrainConfig
+
+    args = ["moviemotion", "train", "facecheck", "--data", str(data)]
+    for item in arch_arg or []:
+        args += ["-A", item]
+    for name, v, default in (("--frames", frames, 800), ("--photos", photos, 3000),
+                             ("--val-frames", val_frames, 200), ("--max-fp", max_fp, 0.05),
+                             ("--epochs", epochs, 8), ("--lr", lr, 0.05), ("--seed", seed, 0),
+                             ("--threads", threads, None)):
+        if v != default:
+            args += [name, str(v)]
+    args += ["-o", str(run_dir)] + (["--resume"] if resume else [])
+    arch_args = {"width": 8, "depths": (1, 1, 1, 1), **parse_arch_args(arch_arg)}
+    cfg = TrainConfig(data=str(data), arch="vgg", arch_args=arch_args, epochs=epochs, lr=lr,
+                      batch_size=128, seed=seed, threads=threads, command=shlex.join(args))
+    train_facecheck(data, run_dir, cfg, frames=frames, photos=photos, val_frames=val_frames,
+                    max_fp=max_fp, resume=resume, quiet=quiet)
+
+
+def ship_facecheck_command(
+    run_dir: Annotated[Path, typer.Argument(help="A finished run folder (from `train facecheck`).")],
+    dest: Annotated[Path | None, typer.Option(
+        help="Where to install (default: the package's faces/weights/facecheck.onnx).")] = None,
+) -> None:
+    """Install a finished face-check run as the detector's shipped second look, with its model
+    card (validation scores, the chosen p(face) threshold and its operating points).
+
+    Example: `moviemotion ship facecheck runs/facecheck`
+    """
+    from moviemotion.faceid.facecheck import ship
+
+    path = ship(run_dir, dest)
+    console.print(f"shipped {run_dir} as {path}", highlight=False, markup=False)
+
+
 def register(app: typer.Typer) -> None:
     app.command("faceid")(faceid_command)
     verb_group(app, "train").command("faceid")(train_faceid_command)
     verb_group(app, "ship").command("faceid")(ship_faceid_command)
+    verb_group(app, "train").command("facecheck")(train_facecheck_command)
+    verb_group(app, "ship").command("facecheck")(ship_facecheck_command)

@@ -203,19 +203,16 @@ def ship(run_dir: str | Path, dest: str | Path | None = None, fusion: bool = Tru
     import csv
     import json
 
-    from moviemotion.errors import ModelError
     from moviemotion.faceid.illumination import normalize
     from moviemotion.faceid.verifier import MODEL
     from moviemotion.learn.card import model_card, write_card
     from moviemotion.learn.metrics import verification_scores
     from moviemotion.learn.onnx import export_onnx
+    from moviemotion.learn.ship import require_run_files
     from moviemotion.learn.train import load_checkpoint, predict_torch
 
     run_dir = Path(run_dir)
-    need = [run_dir / n for n in ("best.pt", "config.json", "split.json", "test.json", "evaluation.json")]
-    missing = [p.name for p in need if not p.is_file()]
-    if missing:
-        raise ModelError(f"{run_dir}: not a finished faceid run (missing {', '.join(missing)})")
+    require_run_files(run_dir, ("best.pt", "config.json", "split.json", "test.json", "evaluation.json"), "faceid")
     config = json.loads((run_dir / "config.json").read_text())
     net, ckpt, task = load_checkpoint(run_dir / "best.pt")
     split = json.loads((run_dir / "split.json").read_text())

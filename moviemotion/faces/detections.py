@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,3 +47,22 @@ def resize_to_width(image: np.ndarray, width: int) -> np.ndarray:
         return image
     small_h = max(1, int(round(h * width / w)))
     return cv2.resize(image, (width, small_h), interpolation=cv2.INTER_AREA if width < w else cv2.INTER_LINEAR)
+
+
+@functools.lru_cache(maxsize=8)
+def onnx_session(path: str, threads: int, what: str):
+    """One onnxruntime CPU session per (model, threads) and process (start-up costs ~0.1 s);
+    a file onnxruntime cannot load is a one-line ModelError naming it as a ``what`` model."""
+    import onnxruntime as ort
+
+    from moviemotion.errors import ModelError
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.log_severity_level = 3
+    try:
+        return ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+    except Exception as e:  # noqa: BLE001 - onnxruntime raises its own exception types
+        raise ModelError(f"{path}: not a usable {what} ONNX model ({str(e).splitlines()[0]})") from None

@@ -19,6 +19,16 @@ from moviemotion.learn.card import model_card, write_card
 from moviemotion.learn.task import Task
 
 
+def require_run_files(run_dir: Path, names: tuple[str, ...], what: str = "training") -> None:
+    """One :class:`ModelError` line naming the files of a finished ``what`` run that
+    ``run_dir`` lacks (the ``ship`` commands' check before any work)."""
+    from moviemotion.errors import ModelError
+
+    missing = [n for n in names if not (Path(run_dir) / n).is_file()]
+    if missing:
+        raise ModelError(f"{run_dir}: not a finished {what} run (missing {', '.join(missing)})")
+
+
 def read_run(run_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """(config, evaluation) of a finished run; one InputError line if it is not one."""
     missing = [n for n in ("config.json", "evaluation.json", "best.pt", "model.onnx")

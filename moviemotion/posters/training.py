@@ -180,16 +180,13 @@ def ship(run_dir: str | Path, dest: str | Path | None = None) -> Path:
     import json
     import shutil
 
-    from moviemotion.errors import ModelError
     from moviemotion.io import atomic_path
     from moviemotion.learn.card import model_card, write_card
+    from moviemotion.learn.ship import require_run_files
     from moviemotion.posters.classifier import MODELS
 
     run_dir = Path(run_dir)
-    need = [run_dir / n for n in ("model.onnx", "config.json", "evaluation.json", "metrics.csv")]
-    missing = [p.name for p in need if not p.is_file()]
-    if missing:
-        raise ModelError(f"{run_dir}: not a finished poster run (missing {', '.join(missing)})")
+    require_run_files(run_dir, ("model.onnx", "config.json", "evaluation.json", "metrics.csv"), "poster")
     config = json.loads((run_dir / "config.json").read_text())
     task = Task.from_dict(config["task"])
     result = json.loads((run_dir / "evaluation.json").read_text())

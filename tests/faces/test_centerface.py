@@ -85,17 +85,21 @@ def real_frames(shared_data):
 
 @pytest.mark.shared_data
 def test_default_detector_recall_on_real_faces(real_frames):
-    """Recall of the default detector (IoU >= 0.3) on seated viewers' frames, few false positives.
+    """Recall of the default detector (IoU >= 0.3) on held-out faces, few false positives.
 
-    Measured with benchmarks/detector.py (seed 0, 300 frames): see docs/faces.md.
+    Seat, wide and empty frames of faces the face check never saw (FER2013 PublicTest, Yale B
+    people 29-39). Measured with benchmarks/detector.py (seed 0, 300 frames): see docs/faces.md;
+    on these 80 frames (seed 7) 97.7 % / 98.8 % at widths 320 / 640 (plain CenterFace 66 / 73 %).
     """
     bench = _bench()
-    seats = [f for f in real_frames if f["kind"] in ("seat", "empty")]
-    r = bench.evaluate(make_detector(detect_width=640, min_face=0.05), seats)
-    haar = bench.evaluate(make_detector("haar", detect_width=640, min_face=0.05), seats)
-    assert r["recall"]["seat"] >= 0.85
-    assert r["recall"]["seat"] > haar["recall"]["seat"] + 0.2
-    assert r["fp_per_frame"] <= 0.05
+    for width in (320, 640):
+        r = bench.evaluate(make_detector(detect_width=width, min_face=0.05), real_frames)
+        plain = bench.evaluate(make_detector(detect_width=width, min_face=0.05, check=False), real_frames)
+        haar = bench.evaluate(make_detector("haar", detect_width=width, min_face=0.05), real_frames)
+        assert r["recall"]["all"] >= 0.95
+        assert r["recall"]["all"] >= plain["recall"]["all"] + 0.2     # the check's second look
+        assert r["recall"]["all"] > haar["recall"]["all"] + 0.3
+        assert r["fp_per_frame"] <= 0.1
 
 
 @pytest.mark.shared_data
