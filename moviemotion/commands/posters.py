@@ -113,14 +113,18 @@ def ship_poster_command(
     run_dir: Annotated[Path, typer.Argument(help="A finished run folder (from `train poster`).")],
     dest: Annotated[Path | None, typer.Option(
         help="Where to install (default: the package's posters/weights/genres[4].onnx).")] = None,
+    member: Annotated[list[Path] | None, typer.Option(
+        "--member", help="Another finished run of the same task (repeatable): ship the ensemble "
+        "(mean of the mirror-averaged outputs), scored and thresholded as one model.")] = None,
 ) -> None:
-    """Install a finished poster run as the shipped model, with its model card.
+    """Install a finished poster run as the shipped model, with its model card; with --member,
+    the ensemble of that run and the members.
 
-    Example: `moviemotion ship poster runs/posters-multilabel`
+    Example: `moviemotion ship poster runs/posters-a --member runs/posters-b`
     """
     from moviemotion.posters.training import ship
 
-    path = ship(run_dir, dest)
+    path = ship(run_dir, dest, members=member or ())
     console.print(f"shipped {run_dir} as {path}", highlight=False, markup=False)
 
 

@@ -63,6 +63,8 @@ def card_markdown(card: dict[str, Any], title: str | None = None) -> str:
                              f"seed {card.get('seed')}")]
     if card.get("resumed_with"):
         rows.append(("resumed with", "; ".join(f"`{c}`" for c in card["resumed_with"])))
+    for i, m in enumerate(card.get("members") or [], 1):       # an ensemble's networks
+        rows.append((f"member {i}", f"`{m.get('command')}` (best epoch {m.get('best_epoch')})"))
     if card.get("mirror_averaged") is not None:
         rows.append(("mirror-averaged", str(card["mirror_averaged"]).lower()))
     if card.get("file"):

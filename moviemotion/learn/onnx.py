@@ -62,6 +62,27 @@ def inference_model(net, task: Task, mirror: bool = False, squeeze_channel: bool
     return InferenceModel()
 
 
+def ensemble_model(nets, task: Task, mirror: bool = False):
+    """Several networks of one task as one exportable module: the mean of their outputs (each
+    through :func:`inference_model`, so with ``mirror`` each member is mirror-averaged first).
+    An embedding ensemble is re-normalized to unit length."""
+    import torch
+    from torch import nn
+
+    members = nn.ModuleList([inference_model(n, task, mirror) for n in nets])
+
+    class EnsembleModel(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.members = members
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            out = torch.stack([m(x) for m in self.members]).mean(dim=0)
+            return nn.functional.normalize(out, dim=1) if task.kind == "embedding" else out
+
+    return EnsembleModel()
+
+
 def activate(logits, kind: str):
     """Raw network outputs -> what the task's model returns (torch)."""
     import torch

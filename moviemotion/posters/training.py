@@ -172,10 +172,66 @@ def _predict_best(folder: Path, task: Task, x: np.ndarray) -> np.ndarray:
     return predict_torch(net, x, task)
 
 
-def ship(run_dir: str | Path, dest: str | Path | None = None) -> Path:
+def ensemble(run_dirs: Sequence[str | Path], dest: str | Path) -> tuple[dict[str, Any], list[dict]]:
+    """Export the best epochs of several finished runs of one poster task as one ONNX model at
+    ``dest``: the mean of their mirror-averaged outputs (:func:`moviemotion.learn.onnx.ensemble_model`).
+    The ensemble is scored on the first run's validation posters like one model (multilabel:
+    per-genre AP and F1-best thresholds, which the model stores). Returns (scores, members)."""
+    import json
+
+    import torch
+
+    from moviemotion.errors import ModelError
+    from moviemotion.learn import metrics
+    from moviemotion.learn.onnx import ensemble_model, export_onnx
+    from moviemotion.learn.ship import require_run_files
+    from moviemotion.learn.train import load_checkpoint
+
+    nets, members, task, config = [], [], None, None
+    for run in map(Path, run_dirs):
+        require_run_files(run, ("best.pt", "config.json"), "poster")
+        net, ckpt, t = load_checkpoint(run / "best.pt")
+        if task is None:
+            task, config = t, json.loads((run / "config.json").read_text())
+        elif (t.kind, t.outputs, t.input_shape) != (task.kind, task.outputs, task.input_shape):
+            raise ModelError(f"{run}: another poster task ({t.kind}, {len(t.outputs)} genres, input "
+                             f"{t.input_shape}) than {Path(run_dirs[0])} ({task.kind}, "
+                             f"{len(task.outputs)} genres, input {task.input_shape})")
+        nets.append(net)
+        members.append({"run": run.name, "command": ckpt["config"].get("command", ""),
+                        "best_epoch": int(ckpt["epoch"]), "val_mAP" if t.kind == "multilabel"
+                        else "val_accuracy": ckpt.get("metrics", {}).get(
+                            "val_mAP" if t.kind == "multilabel" else "val_accuracy")})
+    head = "multilabel" if task.kind == "multilabel" else "single"
+    _, _, (x, y) = load(config["data"], head, tuple(task.input_shape[1:]),
+                        genres=task.outputs if head == "multilabel" else None,
+                        cache_dir=Path(run_dirs[0]).parent / ".cache")
+    model = ensemble_model(nets, task, mirror=True).eval()
+    with torch.no_grad():
+        out = np.concatenate([model(torch.from_numpy(x[i:i + 128]).float()).numpy()
+                              for i in range(0, len(x), 128)])
+    result: dict[str, Any] = {"n": len(y), **task.score(y, out), "members": len(nets)}
+    if task.kind == "multilabel":
+        thresholds = metrics.best_thresholds(y, out)
+        result["ap"] = dict(zip(task.outputs, metrics.average_precision(y, out).tolist(), strict=True))
+        result["thresholds"] = dict(zip(task.outputs, thresholds.tolist(), strict=True))
+        f1 = metrics.multilabel_f1(y, out, thresholds)
+        result.update(micro_f1_tuned=f1["micro"], samples_f1_tuned=f1["samples"], macro_f1_tuned=f1["macro"])
+        task = Task.from_dict({**task.to_dict(), "thresholds": thresholds.tolist()})
+    else:
+        result["full"] = metrics.class_scores(out, y, task.num_outputs).as_dict()
+    export_onnx(nets[0], dest, task, mirror=True, model=model,
+                metadata={"members": [m["command"] for m in members]})
+    return result, members
+
+
+def ship(run_dir: str | Path, dest: str | Path | None = None,
+         members: Sequence[str | Path] = ()) -> Path:
     """Install a finished run's ``model.onnx`` as the shipped model of its head (or at
     ``dest``), with a model card (``.json`` + ``.md``: command, data, seed, validation
-    scores, per-genre AP and thresholds, baselines, confusion matrix)."""
+    scores, per-genre AP and thresholds, baselines, confusion matrix). With ``members``
+    (more runs of the same task), ship the :func:`ensemble` of ``run_dir`` and them instead,
+    scored as one model; the card lists every member's command."""
     import csv
     import json
     import shutil
@@ -189,11 +245,17 @@ def ship(run_dir: str | Path, dest: str | Path | None = None) -> Path:
     require_run_files(run_dir, ("model.onnx", "config.json", "evaluation.json", "metrics.csv"), "poster")
     config = json.loads((run_dir / "config.json").read_text())
     task = Task.from_dict(config["task"])
-    result = json.loads((run_dir / "evaluation.json").read_text())
     head = "multilabel" if task.kind == "multilabel" else "single"
     dest = Path(dest) if dest is not None else MODELS[head]
-    with atomic_path(dest) as tmp:
-        shutil.copyfile(run_dir / "model.onnx", tmp)
+    extra: dict[str, Any] = {}
+    if members:
+        with atomic_path(dest) as tmp:
+            result, extra["members"] = ensemble([run_dir, *members], tmp)
+        extra["mirror_averaged"] = True
+    else:
+        result = json.loads((run_dir / "evaluation.json").read_text())
+        with atomic_path(dest) as tmp:
+            shutil.copyfile(run_dir / "model.onnx", tmp)
     keep = ("n", "accuracy", "macro_f1", "mAP", "micro_f1", "samples_f1", "micro_f1_tuned",
             "samples_f1_tuned", "macro_f1_tuned")
     metrics = {"val": {k: result[k] for k in keep if k in result}}
@@ -208,6 +270,7 @@ def ship(run_dir: str | Path, dest: str | Path | None = None) -> Path:
     card = model_card(task, config, metrics, model=dest, best_epoch=int(best["epoch"]),
                       confusion=confusion, average_precision=result.get("ap"),
                       thresholds=result.get("thresholds"),
-                      training_seconds=round(sum(float(r["seconds"]) for r in rows)))
+                      training_seconds=None if members else round(sum(float(r["seconds"]) for r in rows)),
+                      **extra)
     write_card(dest, card)
     return dest

@@ -141,3 +141,38 @@ def test_unreadable_poster_names_the_file(tmp_path: Path):
     bad.write_bytes(b"\xff\xd8 not really a jpeg")
     with pytest.raises(InputError, match=r"broken\.jpg: not a readable image"):
         pdata.read_poster(bad)
+
+
+def test_an_ensemble_ships_as_one_model_scored_like_one(tiny_runs: dict[str, Path], posters_dir: Path,
+                                                        tmp_path: Path):
+    """Two runs -> one ONNX whose output is the mean of their mirror-averaged outputs; the
+    card scores the ensemble and lists both members."""
+    import json
+
+    import torch
+
+    from moviemotion.errors import ModelError
+    from moviemotion.learn.onnx import Predictor, inference_model
+    from moviemotion.learn.train import TrainConfig, load_checkpoint
+    from moviemotion.posters.training import train_posters
+
+    cfg = TrainConfig(data=str(posters_dir), arch="vgg", arch_args={"width": 4}, epochs=1,
+                      batch_size=16, lr=0.01, seed=5, threads=1, command="tiny second")
+    second = train_posters(posters_dir, tmp_path / "second", "multilabel", cfg, size=(32, 24),
+                           min_count=5, quiet=True)
+    first = tiny_runs["multilabel"]
+    path = ship(first, tmp_path / "ens.onnx", members=[second])
+    pred = Predictor(path)
+    x = np.random.default_rng(0).integers(0, 256, (6, *pred.input_shape)).astype(np.float32)
+    want = []
+    for run in (first, second):
+        net, _, task = load_checkpoint(run / "best.pt")
+        with torch.no_grad():
+            want.append(inference_model(net, task, mirror=True)(torch.from_numpy(x)).numpy())
+    assert np.allclose(pred.predict(x), np.mean(want, axis=0), atol=1e-5)
+    card = json.loads(path.with_suffix(".json").read_text())
+    assert [m["command"] for m in card["members"]] == ["tiny multilabel", "tiny second"]
+    assert card["mirror_averaged"] is True and 0.0 <= card["metrics"]["val"]["mAP"] <= 1.0
+    assert len(card["thresholds"]) == len(pred.classes) and "member 2" in path.with_suffix(".md").read_text()
+    with pytest.raises(ModelError, match="another poster task"):
+        ship(first, tmp_path / "bad.onnx", members=[tiny_runs["single"]])
