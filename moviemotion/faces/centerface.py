@@ -115,7 +115,7 @@ class CenterFaceDetector:
     check: give weak candidates a second look (:mod:`moviemotion.faces.check`): a candidate
         scoring from ``check_from`` up to ``threshold`` is kept when the face-check CNN gives it
         p(face) >= ``check_threshold``. ``False``: plain CenterFace above ``threshold``.
-    check_from: the lowest heatmap score that is looked at again.
+    check_from: the lowest heatmap score that is looked at again (at most ``threshold``).
     check_threshold: p(face) a weak candidate needs.
     check_model: another face-check ONNX file (default: the shipped one).
     """
@@ -139,8 +139,8 @@ class CenterFaceDetector:
         check_model: str | Path | None = None,
     ):
         check_size_knobs(detect_width, min_face, max_face)
-        if not 0.0 < check_from <= threshold:
-            raise InputError(f"check_from must be in (0, threshold={threshold}], got {check_from}")
+        if not 0.0 < check_from < 1.0:
+            raise InputError(f"check_from must be between 0 and 1, got {check_from}")
         if not 0.0 <= check_threshold <= 1.0:
             raise InputError(f"check_threshold must be between 0 and 1, got {check_threshold}")
         if not 0.0 < threshold < 1.0:
@@ -199,13 +199,14 @@ class CenterFaceDetector:
         h, w = rgb.shape[:2]
         small = resize_to_width(rgb, self.detect_width)
         heat, sc, off = self._run(_blob([small]))
-        low = self.threshold if self.check is None else self.check_from
+        low = self.threshold if self.check is None else min(self.check_from, self.threshold)
         boxes, scores = self._boxes(heat[0, 0], sc[0], off[0], self.detect_width / w, small.shape[0] / h, low)
         size = np.sqrt(boxes[:, 2] * boxes[:, 3])
         ok = (size >= self.min_face * h) & (size <= self.max_face * h)
         weak = ok & (scores < self.threshold)
         if weak.any():   # only with a check: a second look at the weak candidates
-            gray = image if image.ndim == 2 else cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+            gray = (image if isinstance(image, np.ndarray) and image.ndim == 2
+                    else cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
             ok[weak] = self.check(gray, boxes[weak]) >= self.check_threshold
         boxes, scores = boxes[ok], scores[ok]
         if not len(boxes):

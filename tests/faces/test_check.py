@@ -59,7 +59,11 @@ def test_check_off_and_bad_knobs():
     assert CenterFaceDetector().settings()["check"] == {
         "model": CHECK_MODEL.name, "from": CHECK_FROM, "threshold": CHECK_THRESHOLD}
     with pytest.raises(InputError, match="check_from"):
-        CenterFaceDetector(check_from=0.5)
+        CenterFaceDetector(check_from=0.0)
+    low = CenterFaceDetector(threshold=0.01)          # a threshold below check_from: no weak band
+    low.check = _Check(0.0)
+    low.detect(_frame())
+    assert low.check.asked == []
     with pytest.raises(InputError, match="check_threshold"):
         CenterFaceDetector(check_threshold=1.5)
 
