@@ -27,7 +27,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
@@ -48,14 +47,11 @@ def make_frames(faces: dict[str, list[np.ndarray]], n: int, seed: int):
 
 
 def match(truth: np.ndarray, found: np.ndarray, min_iou: float = 0.3) -> tuple[int, int]:
-    """(true faces found, false positives) of one frame at IoU >= ``min_iou``."""
-    from moviemotion.faces import iou_matrix
+    """(true faces found, false positives) of one frame at IoU >= ``min_iou`` (one detection
+    per face, Hungarian matching: :func:`moviemotion.faceid.facecheck.match`)."""
+    from moviemotion.faceid.facecheck import match as matched
 
-    if not len(truth) or not len(found):
-        return 0, len(found)
-    iou = iou_matrix(truth, found)
-    rows, cols = linear_sum_assignment(-iou)
-    hits = int((iou[rows, cols] >= min_iou).sum())
+    hits = int(matched(truth, found, min_iou).sum())
     return hits, len(found) - hits
 
 

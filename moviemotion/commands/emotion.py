@@ -26,7 +26,6 @@ _VERB_HELP = {
 }
 
 
-
 #: Regularization options of the kit's trainer, shared by the train commands that offer them.
 MixupOption = Annotated[float, typer.Option(help="Mixup Beta parameter (0 = off), e.g. 0.2.")]
 CutmixOption = Annotated[float, typer.Option(help="CutMix Beta parameter (0 = off), e.g. 1.0.")]
@@ -44,6 +43,7 @@ def regularization_args(mixup: float, cutmix: float, ema: float) -> list[str]:
         if value:
             args += [f"--{name}", str(value)]
     return args
+
 
 def verb_group(app: typer.Typer, verb: str) -> typer.Typer:
     """The sub-app for ``verb`` (``moviemotion <verb> <what>``), created on first use."""

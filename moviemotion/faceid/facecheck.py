@@ -128,7 +128,7 @@ def candidates(gray: np.ndarray, truth: np.ndarray, detectors) -> tuple[np.ndarr
             ys.append(match(truth, found.boxes))
             ss.append(found.scores)
     if not xs:
-        return np.zeros((0, 32, 32), np.uint8), np.zeros(0, bool), np.zeros(0, np.float32)
+        return np.zeros((0, PATCH, PATCH), np.uint8), np.zeros(0, bool), np.zeros(0, np.float32)
     return np.concatenate(xs), np.concatenate(ys), np.concatenate(ss)
 
 
@@ -179,7 +179,9 @@ def build(data: str | Path, frames: int = 800, photos: int = 3000, seed: int = 0
 
 
 def make_task(x: np.ndarray) -> Task:
-    return Task("face_check", (1, 32, 32), ("other", "face"), "multiclass",
+    from moviemotion.faces.check import PATCH
+
+    return Task("face_check", (1, PATCH, PATCH), ("other", "face"), "multiclass",
                 mean=round(float(x.mean()), 2), std=round(float(x.std()), 2), augment="light")
 
 
@@ -189,8 +191,8 @@ def frame_scores(detectors, frames: list[dict[str, Any]], check) -> list[tuple]:
     for fr in frames:
         for det in detectors:
             found = det.detect(fr["gray"])
-            p = check(fr["gray"], found.boxes) if len(found.boxes) else np.zeros(0, np.float32)
-            out.append((det.detect_width, len(fr["boxes"]), match(fr["boxes"], found.boxes), found.scores, p))
+            out.append((det.detect_width, len(fr["boxes"]), match(fr["boxes"], found.boxes),
+                        found.scores, check(fr["gray"], found.boxes)))
     return out
 
 
@@ -201,15 +203,11 @@ def operating_points(scored: list[tuple], threshold: float, taus: np.ndarray) ->
     for width in sorted({s[0] for s in scored}):
         rows = [s for s in scored if s[0] == width]
         faces = sum(r[1] for r in rows)
-        pts = []
-        for tau in taus:
-            hits = fps = 0
-            for _, _, hit, score, p in rows:
-                keep = (score >= threshold) | (p >= tau)
-                hits += int((keep & hit).sum())
-                fps += int((keep & ~hit).sum())
-            pts.append({"tau": float(tau), "recall": hits / max(faces, 1), "fp_per_frame": fps / len(rows)})
-        out[width] = pts
+        hit, score, p = (np.concatenate([r[k] for r in rows]) for k in (2, 3, 4))
+        keep = (score >= threshold)[None] | (p[None] >= np.asarray(taus, float)[:, None])  # (taus, N)
+        hits, fps = (keep & hit).sum(axis=1), (keep & ~hit).sum(axis=1)
+        out[width] = [{"tau": float(t), "recall": int(h) / max(faces, 1), "fp_per_frame": int(f) / len(rows)}
+                      for t, h, f in zip(taus, hits, fps, strict=True)]
     return out
 
 
@@ -265,35 +263,19 @@ def train_facecheck(data: str | Path, run_dir: str | Path, config: Any, *, frame
 
 
 def ship(run_dir: str | Path, dest: str | Path | None = None) -> Path:
-    """Install a finished run's ``model.onnx`` as the shipped face check, with a model card
-    (command, data, validation accuracy and confusion matrix, the chosen p(face) threshold and
-    the operating points it was chosen from)."""
+    """Install a finished run's ``model.onnx`` as the shipped face check with the kit's model
+    card (:func:`moviemotion.learn.ship.ship`: command, data, best epoch, validation accuracy
+    and confusion matrix) plus the chosen p(face) threshold and the operating points it was
+    chosen from."""
     import json
-    import shutil
 
     from moviemotion.faces.check import CHECK_MODEL
-    from moviemotion.io import atomic_path
-    from moviemotion.learn.card import model_card, write_card
     from moviemotion.learn.ship import require_run_files
+    from moviemotion.learn.ship import ship as ship_run
 
     run_dir = Path(run_dir)
-    require_run_files(run_dir, ("model.onnx", "config.json", "evaluation.json", "operating_points.json"), "face-check")
-    config = json.loads((run_dir / "config.json").read_text())
-    result = json.loads((run_dir / "evaluation.json").read_text())
+    require_run_files(run_dir, ("model.onnx", "best.pt", "config.json", "evaluation.json",
+                                "operating_points.json"), "face-check")
     points = json.loads((run_dir / "operating_points.json").read_text())
-    dest = Path(dest) if dest is not None else CHECK_MODEL
-    with atomic_path(dest) as tmp:
-        shutil.copyfile(run_dir / "model.onnx", tmp)
-    keep = ("n", "accuracy", "macro_f1")
-    best = json.loads((run_dir / "operating_points.json").read_text()).get("best_epoch")
-    if best is None and (run_dir / "best.pt").is_file():
-        import torch
-
-        best = int(torch.load(run_dir / "best.pt", map_location="cpu", weights_only=False)["epoch"])
-    card = model_card(Task.from_dict(config["task"]), config,
-                      {"val candidates": {k: result[k] for k in keep if k in result}}, model=dest,
-                      best_epoch=best,
-                      confusion=result.get("full", {}).get("confusion"),
-                      check_threshold=points["check_threshold"], operating_points=points)
-    write_card(dest, card)
-    return dest
+    return ship_run(run_dir, Path(dest) if dest is not None else CHECK_MODEL,
+                    check_threshold=points["check_threshold"], operating_points=points)

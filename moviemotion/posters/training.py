@@ -126,7 +126,6 @@ def train_posters(data_dir: str | Path, run_dir: str | Path, head: str, config: 
     multilabel evaluation also gets micro/sample F1 at the validation-chosen thresholds.
     ``pos_weight`` (multilabel): weigh each genre's positives by ``sqrt(negatives / positives)``
     of the training posters (at most 10) in the logistic loss, so rare genres count more."""
-    from moviemotion.learn import metrics
     from moviemotion.learn.train import finish, train
 
     run_dir = Path(run_dir)
@@ -147,9 +146,7 @@ def train_posters(data_dir: str | Path, run_dir: str | Path, head: str, config: 
             import json
 
             out = np.asarray(result.get("ap") and _predict_best(folder, task, va[0]))
-            f1 = metrics.multilabel_f1(va[1], out, list(result["thresholds"].values()))
-            result.update(micro_f1_tuned=f1["micro"], samples_f1_tuned=f1["samples"],
-                          macro_f1_tuned=f1["macro"])
+            result.update(tuned_f1(va[1], out, list(result["thresholds"].values())))
             result["baselines"] = json.loads((folder / "baselines.json").read_text())
             atomic_write_json(folder / "evaluation.json", result)
 
@@ -163,6 +160,15 @@ def train_posters(data_dir: str | Path, run_dir: str | Path, head: str, config: 
         loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(weight, dtype=torch.float32))
     return train(task, config, run_dir, tr, va, resume=resume, quiet=quiet, on_finish=on_finish,
                  loss_fn=loss_fn)
+
+
+def tuned_f1(y: np.ndarray, out: np.ndarray, thresholds) -> dict[str, float]:
+    """Micro, sample and macro F1 of multilabel ``out`` at per-genre ``thresholds`` (the
+    ``*_f1_tuned`` scores of evaluation.json and of the card)."""
+    from moviemotion.learn import metrics
+
+    f1 = metrics.multilabel_f1(y, out, thresholds)
+    return {"micro_f1_tuned": f1["micro"], "samples_f1_tuned": f1["samples"], "macro_f1_tuned": f1["macro"]}
 
 
 def _predict_best(folder: Path, task: Task, x: np.ndarray) -> np.ndarray:
@@ -198,10 +204,9 @@ def ensemble(run_dirs: Sequence[str | Path], dest: str | Path) -> tuple[dict[str
                              f"{t.input_shape}) than {Path(run_dirs[0])} ({task.kind}, "
                              f"{len(task.outputs)} genres, input {task.input_shape})")
         nets.append(net)
+        primary = f"val_{t.primary[0]}"                  # val_mAP / val_accuracy
         members.append({"run": run.name, "command": ckpt["config"].get("command", ""),
-                        "best_epoch": int(ckpt["epoch"]), "val_mAP" if t.kind == "multilabel"
-                        else "val_accuracy": ckpt.get("metrics", {}).get(
-                            "val_mAP" if t.kind == "multilabel" else "val_accuracy")})
+                        "best_epoch": int(ckpt["epoch"]), primary: ckpt.get("metrics", {}).get(primary)})
     head = "multilabel" if task.kind == "multilabel" else "single"
     _, _, (x, y) = load(config["data"], head, tuple(task.input_shape[1:]),
                         genres=task.outputs if head == "multilabel" else None,
@@ -215,8 +220,7 @@ def ensemble(run_dirs: Sequence[str | Path], dest: str | Path) -> tuple[dict[str
         thresholds = metrics.best_thresholds(y, out)
         result["ap"] = dict(zip(task.outputs, metrics.average_precision(y, out).tolist(), strict=True))
         result["thresholds"] = dict(zip(task.outputs, thresholds.tolist(), strict=True))
-        f1 = metrics.multilabel_f1(y, out, thresholds)
-        result.update(micro_f1_tuned=f1["micro"], samples_f1_tuned=f1["samples"], macro_f1_tuned=f1["macro"])
+        result.update(tuned_f1(y, out, thresholds))
         task = Task.from_dict({**task.to_dict(), "thresholds": thresholds.tolist()})
     else:
         result["full"] = metrics.class_scores(out, y, task.num_outputs).as_dict()
