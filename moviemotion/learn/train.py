@@ -9,8 +9,10 @@ mean squared error (``regression``), batch-hard triplet loss on unit vectors (``
 (the hard label, then soft targets: :mod:`moviemotion.learn.distill`).
 
 ``init`` warm-starts a run from another run's checkpoint (``best.pt``): every tensor whose
-name and shape match is copied, except the output head (:func:`warm_start`), e.g. a poster
-model initialized from the scene model's features.
+name and shape match is copied, except the output head when the checkpoint's task has other
+outputs (:func:`warm_start`), e.g. a poster model initialized from the scene model's features;
+a checkpoint of the same task (same outputs) gives its head too (fine-tuning, a distilled
+student starting from a trained network).
 
 Regularization options: ``mixup`` / ``cutmix`` (Beta parameter, 0 = off; the loss is the
 weighted sum of the losses against both mixed target sets, so soft targets mix too) and
@@ -300,7 +302,7 @@ def prepare(task: Task, config: TrainConfig, run_dir: str | Path, resume: bool =
         raise InputError(f"architecture {cfg.arch!r} gives outputs {tuple(out.shape)[1:]}, "
                          f"task {task.name!r} needs ({task.num_outputs},)")
     if cfg.init and not resume:
-        warm_start(net, cfg.init)
+        warm_start(net, cfg.init, task)
     if write:
         write_config(task, cfg, run_dir)
     return cfg
@@ -367,7 +369,7 @@ def fit(task: Task, cfg: TrainConfig, run_dir: Path, train_data: Any, val_data: 
     torch.manual_seed(cfg.seed)
     net = archs.build(cfg.arch, task, **cfg.arch_args)
     if cfg.init and not resume:
-        copied, total = warm_start(net, cfg.init)
+        copied, total = warm_start(net, cfg.init, task)
         console.print(f"warm start from {cfg.init}: {copied} of {total} tensors copied",
                       highlight=False, markup=False)
     net = net.to(device)
@@ -519,23 +521,32 @@ def load_checkpoint(path: str | Path, task: Task | None = None) -> tuple[nn.Modu
     return net.eval(), ckpt, task
 
 
-def warm_start(net: nn.Module, path: str | Path, skip: tuple[str, ...] = ("head.",)) -> tuple[int, int]:
+def warm_start(net: nn.Module, path: str | Path, task: Task | None = None,
+               skip: tuple[str, ...] | None = None) -> tuple[int, int]:
     """Copy into ``net`` every tensor (weights and batch-norm statistics) of the checkpoint at
-    ``path`` whose name and shape match, except those under ``skip`` (the output head, whose
-    classes differ). Returns (tensors copied, tensors in ``net``). A checkpoint of which no
-    tensor fits is a one-line :class:`InputError` (another architecture or width)."""
+    ``path`` whose name and shape match, except those under ``skip``. By default ``skip`` is
+    the output head (``head.``), unless the checkpoint's task has the same outputs as ``task``
+    (then the head is copied too: fine-tuning on the same classes). Returns (tensors copied,
+    tensors in ``net``). A checkpoint of which no tensor fits is a one-line
+    :class:`InputError` (another architecture or width)."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: --init checkpoint not found")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=False)["model"]
-        state = {k: v for k, v in state.items() if isinstance(v, torch.Tensor)}
+        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+        state = {k: v for k, v in ckpt["model"].items() if isinstance(v, torch.Tensor)}
     except Exception as exc:  # unpickling raises many types: never a traceback for a bad file
         reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
         raise InputError(f"{path}: not a moviemotion checkpoint ({reason})") from None
+    if skip is None:
+        theirs = ckpt.get("task") if isinstance(ckpt, dict) else None
+        same = (task is not None and isinstance(theirs, dict)
+                and theirs.get("kind") == task.kind
+                and list(theirs.get("outputs", ())) == list(task.outputs))
+        skip = () if same else ("head.",)
     own = net.state_dict()
     take = {k: v for k, v in state.items()
-            if k in own and not k.startswith(skip) and tuple(v.shape) == tuple(own[k].shape)}
+            if k in own and not (skip and k.startswith(skip)) and tuple(v.shape) == tuple(own[k].shape)}
     weights = [k for k in take if own[k].is_floating_point() and k.endswith("weight")]
     if not weights:
         raise InputError(f"{path}: --init checkpoint has no layer that fits this network "

@@ -298,12 +298,13 @@ def test_gpu_recipe_smoke_run(tmp_path):
     assert main(["--data", *map(str, parts), "--out", str(out), "--work", str(tmp_path / "work"),
                  "--smoke", "--budget", "200"]) == 0
     summary = json.loads((out / "summary.json").read_text())
-    assert set(summary["teachers"]) == {"teacher0", "teacher1"}
+    assert set(summary["teachers"]) == {"teacher0", "warm"}      # the student starts from "warm"
     assert all("mirror" in t for t in summary["teachers"].values())
     assert {"full", "dedup"} <= set(summary["ensemble"]) and "mirror" in summary["student"]
     card = json.loads((out / "emotion-student.json").read_text())
     assert card["mirror_averaged"] and card["distillation"]["temperature"] == 4.0
     assert "--teacher" in card["command"] and "--epochs 1" in card["command"]
+    assert "--init" in card["command"] and "warm/best.pt" in card["command"]
     p = Predictor(out / "emotion-student.onnx")
     assert p.metadata["mirror_averaged"] == "true"
     assert (out / "runs.tar.gz").stat().st_size > 0 and len(list(out.iterdir())) <= 8

@@ -73,3 +73,18 @@ def test_a_checkpoint_that_fits_nothing_is_one_line(source_run, tmp_path):
     with pytest.raises(InputError, match="no layer that fits"):     # before any work
         train(TARGET, cfg, tmp_path / "r", _data(TARGET, 8, 0), _data(TARGET, 8, 1), quiet=True)
     assert not (tmp_path / "r" / "last.pt").exists()
+
+
+def test_a_checkpoint_of_the_same_task_gives_its_head_too(source_run):
+    """Fine-tuning (a distilled student starting from a trained network): same outputs, so
+    the classifier is copied as well, and the warm network computes what the source did."""
+    src, _, _ = load_checkpoint(source_run)
+    net = build("resnet", SOURCE, width=4)
+    copied, total = warm_start(net, source_run, SOURCE)
+    assert copied == total
+    x = torch.from_numpy(_data(SOURCE, 4, 9)[0]).float()
+    with torch.no_grad():
+        assert torch.allclose(net.eval()(x), src.eval()(x), atol=1e-5)
+    other = Task("scenes", (3, 16, 16), ("a", "b", "z"), mean=100.0, std=60.0)
+    copied, total = warm_start(build("resnet", other, width=4), source_run, other)
+    assert copied < total                                # other classes: the head starts fresh
