@@ -5,7 +5,8 @@
 #   scripts/gpu_emotion.sh --smoke      anywhere: tiny subset, 1 epoch, CPU (a dry run, ~2 min)
 #   scripts/gpu_emotion.sh --prepare    here: cut the WebP faces (SRC) into two parts in .gl/, so
 #                                       that each travels in its own device call (project + all
-#                                       faces exceed one 64 MiB transfer)
+#                                       faces exceed one 64 MiB transfer; docs/emotion.md shows
+#                                       the one-call way: a trimmed throw-away branch)
 #
 # Environment: OUT (results, default out/gpu_emotion; the device tool sets it), BUDGET (wall-clock
 # seconds for the whole recipe, default 480: the script always ends by BUDGET + 80 s and keeps

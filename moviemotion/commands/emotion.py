@@ -33,7 +33,7 @@ EmaOption = Annotated[float, typer.Option(
     help="EMA of the weights, decay per step (0 = off), e.g. 0.999; the EMA model is kept.")]
 InitOption = Annotated[Path | None, typer.Option(
     "--init", help="Warm start: copy the matching layers of this checkpoint (a run's best.pt; "
-    "the output head is not copied), e.g. runs/scenes/best.pt.")]
+    "the output head too when the checkpoint has the same classes), e.g. runs/scenes/best.pt.")]
 
 
 def regularization_args(mixup: float, cutmix: float, ema: float) -> list[str]:
@@ -98,6 +98,7 @@ def train_emotion_command(
     mixup: MixupOption = 0.0,
     cutmix: CutmixOption = 0.0,
     ema: EmaOption = 0.0,
+    init: InitOption = None,
     teacher: Annotated[list[Path] | None, typer.Option(
         help="Distill from this teacher: an .onnx model or a .pt checkpoint, mirror-averaged "
              "(repeatable: the mean of the teachers).")] = None,
@@ -132,7 +133,7 @@ def train_emotion_command(
                         ("schedule", schedule), ("device", device), ("threads", threads)):
         if value is not None:
             args += [f"--{name}", str(value)]
-    args += regularization_args(mixup, cutmix, ema)
+    args += regularization_args(mixup, cutmix, ema) + (["--init", str(init)] if init else [])
     distillation = None
     if teacher:
         distillation = Distillation(tuple(str(t) for t in teacher), alpha, temperature).checked()
@@ -146,7 +147,7 @@ def train_emotion_command(
         batch_size=batch_size, lr=lr, optimizer=optimizer, weight_decay=weight_decay,
         label_smoothing=label_smoothing, augment=augment, schedule=schedule, seed=seed,
         device=device, threads=threads, amp=amp, tta=tta, mixup=mixup, cutmix=cutmix, ema=ema,
-        train_split=train_split, val_split=val_split, command=shlex.join(args))
+        train_split=train_split, val_split=val_split, init=str(init or ""), command=shlex.join(args))
     train(cfg, run_dir, resume=resume, quiet=quiet, distillation=distillation)
 
 

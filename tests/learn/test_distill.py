@@ -3,6 +3,7 @@ distillation, on tiny synthetic data with known answers."""
 
 from __future__ import annotations
 
+import csv
 import json
 
 import numpy as np
@@ -280,6 +281,17 @@ def test_emotion_cli_regularizers_ensemble_and_distillation(tmp_path, capsys):
     assert len(_rows(student)) == 3
     assert _cli(["train", "emotion", *common, "--teacher", models[0], "--alpha", "2",
                  "-o", str(tmp_path / "bad")]) == 2
+    # --init: the same classes, so the whole network (head too) starts from t0's best epoch
+    warm = tmp_path / "warm"
+    assert 0 == _cli(["train", "emotion", *common[:-1], "--lr", "1e-9", "--augment", "none",
+                      "--init", str(tmp_path / "t0" / "best.pt"), "-q", "-o", str(warm)])
+    assert "--init" in json.loads((warm / "config.json").read_text())["command"]
+    from moviemotion.learn.train import load_checkpoint
+    a, _, _ = load_checkpoint(warm / "best.pt")
+    b, _, _ = load_checkpoint(tmp_path / "t0" / "best.pt")
+    for k, v in a.state_dict().items():
+        if k.endswith("weight"):
+            assert torch.allclose(v, b.state_dict()[k], atol=1e-6), k
 
 
 def _rows(run_dir):
@@ -308,3 +320,9 @@ def test_gpu_recipe_smoke_run(tmp_path):
     p = Predictor(out / "emotion-student.onnx")
     assert p.metadata["mirror_averaged"] == "true"
     assert (out / "runs.tar.gz").stat().st_size > 0 and len(list(out.iterdir())) <= 8
+    import tarfile
+    with tarfile.open(out / "checkpoints.tar") as tar:          # for a later call to start from
+        names = tar.getnames()
+    assert names[0] == "student/best.pt" and {"teacher0/best.pt", "warm/best.pt"} <= set(names)
+    probe = list(csv.DictReader(open(tmp_path / "work" / "warm-probe" / "metrics.csv")))
+    assert len(probe) == 2                     # timed by the faster of two epochs (warm device)
