@@ -10,7 +10,15 @@ from typing import Annotated
 
 import typer
 
-from moviemotion.commands.emotion import InitOption, parse_arch_args, verb_group
+from moviemotion.commands.emotion import (
+    CutmixOption,
+    EmaOption,
+    InitOption,
+    MixupOption,
+    parse_arch_args,
+    regularization_args,
+    verb_group,
+)
 from moviemotion.progress import console
 
 
@@ -76,6 +84,9 @@ def train_poster_command(
     limit: Annotated[int | None, typer.Option(min=2, help="Only the first N posters per split (a quick test).")] = None,
     pos_weight: Annotated[bool, typer.Option(
         "--pos-weight", help="Multi-label: weigh rare genres' positives by sqrt(neg/pos) in the loss.")] = False,
+    mixup: MixupOption = 0.0,
+    cutmix: CutmixOption = 0.0,
+    ema: EmaOption = 0.0,
     init: InitOption = None,
     resume: Annotated[bool, typer.Option(help="Continue the run in --run-dir.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
@@ -101,10 +112,12 @@ def train_poster_command(
                     ("--limit", limit), ("--init", init)):
         if v is not None:
             args += [name, str(v)]
+    args += regularization_args(mixup, cutmix, ema)
     args += (["--pos-weight"] if pos_weight else []) + ["-o", str(run_dir)] + (["--resume"] if resume else [])
     cfg = TrainConfig(data=str(data), arch=arch, arch_args=parse_arch_args(arch_arg), epochs=epochs,
                       batch_size=batch_size, lr=lr, optimizer=optimizer, augment=augment, seed=seed,
-                      device=device, threads=threads, init=str(init or ""), command=shlex.join(args))
+                      device=device, threads=threads, init=str(init or ""), mixup=mixup, cutmix=cutmix,
+                      ema=ema, command=shlex.join(args))
     train_posters(data, run_dir, head, cfg, size=(height, width), min_count=min_count, limit=limit,
                   resume=resume, quiet=quiet, pos_weight=pos_weight)
 

@@ -68,3 +68,18 @@ def test_help_has_examples():
     for args in (("posters", "--help"), ("train", "poster", "--help"), ("train", "emotion", "--help")):
         p = run_cli(*args)
         assert p.returncode == 0 and "Example" in p.stdout
+
+
+def test_train_poster_takes_the_kits_regularizers(posters_dir: Path, tmp_path: Path):
+    """--ema / --mixup reach the trainer (config.json, the recorded command) and change the run."""
+    common = ("train", "poster", "--data", str(posters_dir), "--arch", "vgg", "-A", "width=4",
+              "--height", "32", "--width", "24", "--epochs", "1", "--min-count", "5",
+              "--threads", "1", "-q")
+    for name, extra in (("plain", ()), ("reg", ("--ema", "0.9", "--mixup", "0.2"))):
+        p = run_cli(*common, *extra, "-o", str(tmp_path / name))
+        assert p.returncode == 0, p.stderr
+    cfg = json.loads((tmp_path / "reg" / "config.json").read_text())
+    assert cfg["ema"] == 0.9 and cfg["mixup"] == 0.2 and "--mixup 0.2 --ema 0.9" in cfg["command"]
+    plain = json.loads((tmp_path / "plain" / "evaluation.json").read_text())
+    reg = json.loads((tmp_path / "reg" / "evaluation.json").read_text())
+    assert plain != reg
