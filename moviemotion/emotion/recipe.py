@@ -152,11 +152,12 @@ def cli_command(data: str, run_dir: Path, spec: dict, common: dict, teachers=())
 
 
 def worker(job: dict) -> None:
-    """One training run sized to ``job['deadline']``: a timed probe epoch, then the run."""
+    """One training run sized to ``job['deadline']``: two timed probe epochs, then the run."""
     import shutil
 
     from moviemotion.emotion.train import TrainConfig, train
     from moviemotion.learn.distill import Distillation
+    from moviemotion.learn.train import read_metrics
 
     opts = {k: job[k] for k in ("data", "arch", "arch_args", "device", "threads", "seed",
                                 "batch_size", "lr", "augment", "mixup", "cutmix", "ema",
@@ -171,7 +172,7 @@ def worker(job: dict) -> None:
     # Two probe epochs, timed by the faster: the first is slow while the device warms up (on an
     # H200, 7 s against 2.6 s for a width-40 vgg, which sized a run 3x too short).
     train(TrainConfig(**opts, epochs=2), probe, quiet=True, distillation=distillation)
-    seconds = [float(r["seconds"]) for r in _rows(probe / "metrics.csv")]
+    seconds = [float(r["seconds"]) for r in read_metrics(probe)]
     epoch_s = min(seconds) * 1.1
     setup_s = time.time() - t0 - sum(seconds)       # data, probabilities, evaluation, export
     left = job["deadline"] - time.time() - setup_s
@@ -180,13 +181,6 @@ def worker(job: dict) -> None:
     command = job["command"].replace(" -q -o ", f" --epochs {epochs} -q -o ")
     cfg = TrainConfig(**opts, epochs=epochs, command=command)
     train(cfg, run_dir, quiet=True, distillation=distillation)
-
-
-def _rows(path: Path) -> list[dict]:
-    import csv
-
-    with open(path) as fh:
-        return list(csv.DictReader(fh))
 
 
 def launch(jobs: list[dict], work: Path) -> list[tuple]:
@@ -341,10 +335,8 @@ def pack_checkpoints(work: Path, out: Path) -> Path | None:
     """``OUT/checkpoints.tar``: the student's ``best.pt``, then the teachers', smallest first,
     while the file stays under 15 MiB, so that a later call can warm-start (``init=``) or
     distil from them instead of starting over."""
-    runs = [work / "student"] + sorted((p.parent for p in work.glob("*/best.pt")
-                                        if p.parent.name != "student" and not p.parent.name.endswith("-probe")),
-                                       key=lambda d: (d / "best.pt").stat().st_size)
-    files = [d / "best.pt" for d in runs if (d / "best.pt").is_file()]
+    files = sorted((f for f in work.glob("*/best.pt") if not f.parent.name.endswith("-probe")),
+                   key=lambda f: (f.parent.name != "student", f.stat().st_size))
     keep, total = [], 0
     for f in files:
         if total + f.stat().st_size > MAX_OUT_FILE:

@@ -200,7 +200,6 @@ def ship(run_dir: str | Path, dest: str | Path | None = None, fusion: bool = Tru
     ``fusion``: the CNN is shipped fused with Fisherfaces fitted on the training identities
     (:func:`fused_network`), the CNN's weight chosen on the validation identities (1.0: the
     CNN alone)."""
-    import csv
     import json
 
     from moviemotion.faceid.illumination import normalize
@@ -209,7 +208,7 @@ def ship(run_dir: str | Path, dest: str | Path | None = None, fusion: bool = Tru
     from moviemotion.learn.metrics import verification_scores
     from moviemotion.learn.onnx import export_onnx
     from moviemotion.learn.ship import require_run_files
-    from moviemotion.learn.train import load_checkpoint, predict_torch
+    from moviemotion.learn.train import load_checkpoint, predict_torch, read_metrics
 
     run_dir = Path(run_dir)
     require_run_files(run_dir, ("best.pt", "config.json", "split.json", "test.json", "evaluation.json"), "faceid")
@@ -253,8 +252,7 @@ def ship(run_dir: str | Path, dest: str | Path | None = None, fusion: bool = Tru
     fisher_key = f"{preprocess}_fisherfaces"
     if fisher_key in baselines:
         metrics["test identities, Fisherfaces alone"] = {k: baselines[fisher_key]["test"][k] for k in keep}
-    with open(run_dir / "metrics.csv", newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = read_metrics(run_dir)
     card = model_card(export_task, config, metrics, model=dest, best_epoch=int(ckpt["epoch"]),
                       identities=split, threshold=threshold,
                       fusion={"cnn_weight": weight, "chosen_on": "validation identities, least EER",

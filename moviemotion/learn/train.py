@@ -626,6 +626,12 @@ def _save(path: Path, obj: dict) -> None:
         torch.save(obj, tmp)
 
 
+def read_metrics(run_dir: str | Path) -> list[dict[str, str]]:
+    """The rows of a run's ``metrics.csv`` (:func:`write_metrics`), as text."""
+    with open(Path(run_dir) / "metrics.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
 def write_metrics(path: Path, history: list[dict]) -> None:
     """``metrics.csv``: one row per epoch (columns: those of the rows, in order)."""
     columns = list(dict.fromkeys(k for row in history for k in row))

@@ -236,13 +236,13 @@ def ship(run_dir: str | Path, dest: str | Path | None = None,
     scores, per-genre AP and thresholds, baselines, confusion matrix). With ``members``
     (more runs of the same task), ship the :func:`ensemble` of ``run_dir`` and them instead,
     scored as one model; the card lists every member's command."""
-    import csv
     import json
     import shutil
 
     from moviemotion.io import atomic_path
     from moviemotion.learn.card import model_card, write_card
     from moviemotion.learn.ship import require_run_files
+    from moviemotion.learn.train import read_metrics
     from moviemotion.posters.classifier import MODELS
 
     run_dir = Path(run_dir)
@@ -267,8 +267,7 @@ def ship(run_dir: str | Path, dest: str | Path | None = None,
         if (run_dir / "baselines.json").is_file() else {}
     for name, scores in baselines.items():
         metrics[f"val, baseline {name}"] = scores
-    with open(run_dir / "metrics.csv", newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = read_metrics(run_dir)
     best = max(rows, key=lambda r: float(r.get("val_mAP") or r.get("val_accuracy") or 0))
     confusion = result.get("full", {}).get("confusion")
     card = model_card(task, config, metrics, model=dest, best_epoch=int(best["epoch"]),
