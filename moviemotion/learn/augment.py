@@ -34,7 +34,7 @@ def augment(x: torch.Tensor, policy: str, generator: torch.Generator | None = No
     if policy == "none":
         return x
     if policy == "flip":
-        flip = torch.rand(x.shape[0], generator=generator).to(x.device) < 0.5
+        flip = torch.rand(x.shape[0], generator=generator).to(x.device, non_blocking=True) < 0.5
         return torch.where(flip.view(-1, 1, 1, 1), torch.flip(x, dims=[3]), x)
     if policy not in _RANGES:
         raise ValueError(f"unknown augmentation {policy!r}; choose one of {POLICIES}")
@@ -42,7 +42,7 @@ def augment(x: torch.Tensor, policy: str, generator: torch.Generator | None = No
     n, dev = x.shape[0], x.device
 
     def uniform(lo: float, hi: float) -> torch.Tensor:
-        return torch.rand(n, generator=generator).to(dev) * (hi - lo) + lo
+        return torch.rand(n, generator=generator).to(dev, non_blocking=True) * (hi - lo) + lo
 
     angle = uniform(-rot, rot) * (math.pi / 180)
     s = uniform(1 - scale, 1 + scale)
@@ -65,7 +65,7 @@ def _erase(x: torch.Tensor, p: float, generator: torch.Generator | None,
     with noise, in a share ``p`` of the images."""
     n, _, h, w = x.shape
     dev = x.device
-    r = torch.rand(n, 6, generator=generator).to(dev)
+    r = torch.rand(n, 6, generator=generator).to(dev, non_blocking=True)
     area = (0.02 + span * r[:, 0]) * h * w
     aspect = torch.exp(math.log(0.3) + (math.log(3.3) - math.log(0.3)) * r[:, 1])
     eh = torch.sqrt(area * aspect).clamp(max=h)
@@ -77,7 +77,7 @@ def _erase(x: torch.Tensor, p: float, generator: torch.Generator | None,
     inside = ((ys >= top.view(n, 1, 1)) & (ys < (top + eh).view(n, 1, 1))
               & (xs >= left.view(n, 1, 1)) & (xs < (left + ew).view(n, 1, 1))
               & (r[:, 4] < p).view(n, 1, 1))
-    noise = torch.rand(x.shape, generator=generator).to(dev) * 255
+    noise = torch.rand(x.shape, generator=generator).to(dev, non_blocking=True) * 255
     return torch.where(inside.unsqueeze(1), noise, x)
 
 
@@ -89,7 +89,7 @@ def mix(x: torch.Tensor, generator: torch.Generator, mixup: float = 0.0,
     with both on, each batch takes one of the two at random. Draws only from ``generator``."""
     n = x.shape[0]
     seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
-    perm = torch.randperm(n, generator=generator).to(x.device)
+    perm = torch.randperm(n, generator=generator).to(x.device, non_blocking=True)
     rng = np.random.default_rng(seed)
     use_cutmix = cutmix > 0 and (mixup <= 0 or rng.random() < 0.5)
     alpha = cutmix if use_cutmix else mixup

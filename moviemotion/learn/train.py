@@ -194,7 +194,14 @@ class Batches:
             yb = torch.as_tensor(np.asarray([np.asarray(b) for _, b in items]))
         else:
             xb, yb = self.x[idx], self.y_t[idx]
-        return to_input(xb.to(device), self.task), _targets(yb.to(device), self.task)
+        return (to_input(xb.to(device, non_blocking=True), self.task),
+                _targets(yb.to(device, non_blocking=True), self.task))
+
+    def to(self, device: torch.device) -> Batches:
+        """Keep the arrays on ``device`` (a GPU: one copy per run instead of one per batch)."""
+        if self.x is not None and device.type != "cpu":
+            self.x, self.y_t = self.x.to(device), self.y_t.to(device)
+        return self
 
     def targets(self) -> np.ndarray:
         if self.y is not None:
@@ -379,7 +386,12 @@ def fit(task: Task, cfg: TrainConfig, run_dir: Path, train_data: Any, val_data: 
     optimizer = _optimizer(net, cfg)
     scheduler = _scheduler(optimizer, cfg, steps_per_epoch)
     use_amp = cfg.amp and device.type == "cuda"
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    # bfloat16 where the GPU has it: no loss scaling, so no host synchronization per step.
+    amp_dtype = torch.bfloat16 if use_amp and torch.cuda.is_bf16_supported() else torch.float16
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+        train_b.to(device)
     state: dict[str, Any] = {"epoch": 0, "best_score": None, "best_epoch": 0, "history": []}
     if resume:
         state = _load_state(run_dir / "last.pt", net, optimizer, scheduler, scaler, device, ema)
@@ -392,8 +404,12 @@ def fit(task: Task, cfg: TrainConfig, run_dir: Path, train_data: Any, val_data: 
         gen = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
         torch.manual_seed(cfg.seed * 100_003 + epoch)       # dropout
         order = torch.randperm(len(train_b), generator=gen)
+        if train_b.x is not None and train_b.x.device != order.device:
+            order = order.to(train_b.x.device)
         net.train()
-        total_loss, correct = 0.0, 0
+        # Sums stay on the device until the epoch ends: no host synchronization per step.
+        total_loss = torch.zeros((), dtype=torch.float32, device=device)
+        correct = torch.zeros((), dtype=torch.long, device=device)
         with progress_bar(disable=quiet) as bar:
             bar_task = bar.add_task(f"epoch {epoch}/{cfg.epochs}", total=steps_per_epoch,
                                     unit="batches")
@@ -404,7 +420,7 @@ def fit(task: Task, cfg: TrainConfig, run_dir: Path, train_data: Any, val_data: 
                     xb = augment(xb, cfg.augment, gen)
                 if cfg.mixup or cfg.cutmix:
                     xb, perm, lam = mix(xb, gen, cfg.mixup, cfg.cutmix)
-                with torch.autocast(device.type, enabled=use_amp):
+                with torch.autocast(device.type, dtype=amp_dtype, enabled=use_amp):
                     out = net(xb)
                     loss = loss_fn(out, yb)
                     if cfg.mixup or cfg.cutmix:
@@ -415,25 +431,25 @@ def fit(task: Task, cfg: TrainConfig, run_dir: Path, train_data: Any, val_data: 
                 scaler.update()
                 scheduler.step()
                 if ema is not None:
-                    ema.update_parameters(net)
-                value = float(loss.detach())
-                if not math.isfinite(value):
-                    raise InputError(f"training diverged: the loss is {value} in epoch {epoch} "
-                                     f"(batch {start // cfg.batch_size + 1}); lower the learning "
-                                     f"rate (--lr {cfg.lr:g}); last good epoch in {run_dir / 'last.pt'}")
-                total_loss += value * len(idx)
+                    _ema_update(ema, net, cfg.ema)
+                total_loss += loss.detach().float() * len(idx)
                 if task.kind == "multiclass":
                     labels = yb if yb.ndim == 1 else yb[:, 0].long()
-                    correct += int((out.detach().argmax(1) == labels).sum())
+                    correct += (out.detach().argmax(1) == labels).sum()
                 bar.advance(bar_task)
+        value = float(total_loss) / len(order)
+        if not math.isfinite(value):
+            raise InputError(f"training diverged: the mean loss of epoch {epoch} is {value}; "
+                             f"lower the learning rate (--lr {cfg.lr:g}); last good epoch in "
+                             f"{run_dir / 'last.pt'}")
         out_val = predict_torch(scored, val_b, task, cfg.device)
         if not np.isfinite(out_val).all():
             raise InputError(f"training diverged: the model outputs NaN after epoch {epoch}; "
                              f"lower the learning rate (--lr {cfg.lr:g})")
         row: dict[str, Any] = {"epoch": epoch, "lr": optimizer.param_groups[0]["lr"],
-                               "train_loss": total_loss / len(order)}
+                               "train_loss": value}
         if task.kind == "multiclass":
-            row["train_acc"] = correct / len(order)
+            row["train_acc"] = int(correct) / len(order)
         row["val_loss"] = validation_loss(task, out_val, y_val)
         row.update(val_metrics(out_val))
         row["seconds"] = time.perf_counter() - t0
@@ -603,6 +619,25 @@ def _ema_model(net: nn.Module, decay: float) -> nn.Module:
     from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
     return AveragedModel(net, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+
+
+@torch.no_grad()
+def _ema_update(ema: nn.Module, net: nn.Module, decay: float) -> None:
+    """``AveragedModel.update_parameters`` with the EMA function, the same numbers, without
+    its per-step host-to-device copy of the step count (a GPU synchronization every step)."""
+    mine = [*ema.module.parameters(), *ema.module.buffers()]
+    theirs = [t.detach() for t in (*net.parameters(), *net.buffers())]
+    if int(ema.n_averaged) == 0:                   # the count stays on the CPU
+        for a, b in zip(mine, theirs, strict=True):
+            a.detach().copy_(b)
+    else:
+        floats = [(a.detach(), b) for a, b in zip(mine, theirs, strict=True) if a.is_floating_point()]
+        if floats:
+            torch._foreach_lerp_([a for a, _ in floats], [b for _, b in floats], 1 - decay)
+        for a, b in zip(mine, theirs, strict=True):
+            if not a.is_floating_point():
+                a.copy_(a * decay + b * (1 - decay))
+    ema.n_averaged += 1
 
 
 def _load_state(path: Path, net, optimizer, scheduler, scaler, device, ema=None) -> dict:
