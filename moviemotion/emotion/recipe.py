@@ -13,7 +13,7 @@ One command, sized to a wall-clock budget, that always finishes and writes what 
 5. write ``OUT/summary.json`` (every score: PublicTest full and de-duplicated, macro-F1,
    epochs, seconds), ``OUT/emotion-student.onnx`` + ``.json`` + ``.md``,
    ``OUT/runs.tar.gz`` (configs, metrics, cards and teacher models) and
-   ``OUT/checkpoints.tar`` (the student's and, as they fit, the teachers' ``best.pt``).
+   ``OUT/checkpoints-K.tar`` (the student's and, as they fit, the teachers' ``best.pt``).
 
 A process still running at its deadline is stopped; its best epoch so far is used.
 
@@ -110,7 +110,9 @@ def split_specs(text: str) -> list[str]:
 def parse_spec(spec: str) -> dict:
     """``vgg:width=48:seed=1:mixup=0.2`` -> {arch, arch_args, training options}. ``name=N``
     names the run (default ``teacherI``); ``init=N`` warm-starts from run ``N``'s best epoch
-    (or from a checkpoint path)."""
+    (or from a checkpoint path); ``stack=G`` trains G such runs (seeds ``seed`` .. ``seed+G-1``,
+    named ``N0`` .. ``N{G-1}``) at once as one stacked network in one process
+    (:func:`moviemotion.emotion.train.train_stack`)."""
     from moviemotion.errors import InputError
 
     arch, *items = spec.split(":")
@@ -125,6 +127,8 @@ def parse_spec(spec: str) -> dict:
             value = text
         if key == "name":
             out["name"] = str(value)
+        elif key == "stack":
+            out["stack"] = int(value)
         elif key in TRAIN_KEYS:
             out[key] = TRAIN_KEYS[key](value)
         else:
@@ -153,7 +157,7 @@ def worker(job: dict) -> None:
     """One training run sized to ``job['deadline']``: two timed probe epochs, then the run."""
     import shutil
 
-    from moviemotion.emotion.train import TrainConfig, train
+    from moviemotion.emotion.train import TrainConfig, train, train_stack
     from moviemotion.learn.distill import Distillation
     from moviemotion.learn.train import read_metrics
 
@@ -164,21 +168,33 @@ def worker(job: dict) -> None:
     distillation = (Distillation(tuple(job["teachers"]), job["alpha"], job["temperature"])
                     if job.get("teachers") else None)
     run_dir = Path(job["run_dir"])
+    run_dirs = [Path(d) for d in job.get("run_dirs", [run_dir])]
     probe = run_dir.parent / (run_dir.name + "-probe")
     t0 = time.time()
     shutil.rmtree(probe, ignore_errors=True)
+    seed = opts.pop("seed", 0)
+
+    def run(epochs: int, dirs: list[Path], command: str = "") -> None:
+        if len(dirs) == 1:
+            train(TrainConfig(**opts, seed=seed, epochs=epochs, command=command), dirs[0],
+                  quiet=True, distillation=distillation)
+        else:
+            train_stack([TrainConfig(**opts, seed=seed + g, epochs=epochs,
+                                     command=command.replace(f" --seed {seed} ", f" --seed {seed + g} ")
+                                     .replace(f" -o {dirs[0]}", f" -o {d}"))
+                         for g, d in enumerate(dirs)], dirs, quiet=True)
+
     # Two probe epochs, timed by the faster: the first is slow while the device warms up (on an
     # H200, 7 s against 2.6 s for a width-40 vgg, which sized a run 3x too short).
-    train(TrainConfig(**opts, epochs=2), probe, quiet=True, distillation=distillation)
-    seconds = [float(r["seconds"]) for r in read_metrics(probe)]
+    probes = [probe] if len(run_dirs) == 1 else [probe / f"{g}" for g in range(len(run_dirs))]
+    run(2, probes)
+    seconds = [float(r["seconds"]) for r in read_metrics(probes[0])]
     epoch_s = min(seconds) * 1.1
     setup_s = time.time() - t0 - sum(seconds)       # data, probabilities, evaluation, export
     left = job["deadline"] - time.time() - setup_s
     epochs = int(max(1, min(job["max_epochs"], left // max(epoch_s, 1e-3))))
     print(f"{run_dir.name}: {epoch_s:.2f} s/epoch -> {epochs} epochs", flush=True)
-    command = job["command"].replace(" -q -o ", f" --epochs {epochs} -q -o ")
-    cfg = TrainConfig(**opts, epochs=epochs, command=command)
-    train(cfg, run_dir, quiet=True, distillation=distillation)
+    run(epochs, run_dirs, job["command"].replace(" -q -o ", f" --epochs {epochs} -q -o "))
 
 
 def launch(jobs: list[dict], work: Path) -> list[tuple]:
@@ -208,10 +224,10 @@ def wait(procs: list[tuple]) -> dict[str, float]:
             proc.terminate()
             proc.wait()
         log.close()
-        run_dir = Path(job["run_dir"])
-        seconds[run_dir.name] = time.time() - started
-        if (run_dir / "best.pt").is_file() and not (run_dir / "model.onnx").is_file():
-            finish(run_dir)                     # stopped early: its best epoch so far
+        seconds[Path(job["run_dir"]).name] = time.time() - started
+        for run_dir in map(Path, job.get("run_dirs", [job["run_dir"]])):
+            if (run_dir / "best.pt").is_file() and not (run_dir / "model.onnx").is_file():
+                finish(run_dir)                 # stopped early: its best epoch so far
     return seconds
 
 
@@ -259,37 +275,45 @@ def recipe(data: list[Path], out: Path, work: Path, *, device: str, budget: floa
     jobs = []
     for i, text in enumerate(teachers):
         spec = _resolve_init(parse_spec(text), work)
-        run_dir = work / spec.pop("name", f"teacher{i}")
-        jobs.append({**base, **train_opts, **spec,
-                     "run_dir": str(run_dir), "deadline": start + teacher_share * budget,
+        name, size = spec.pop("name", f"teacher{i}"), spec.pop("stack", 1)
+        run_dirs = [work / name] if size == 1 else [work / f"{name}{g}" for g in range(size)]
+        run_dir = run_dirs[0]
+        jobs.append({**base, **train_opts, **spec, "spec": text,
+                     "run_dir": str(run_dir), "run_dirs": [str(d) for d in run_dirs],
+                     "deadline": start + teacher_share * budget,
                      "command": cli_command(str(npz), run_dir, spec, {**train_opts, "device": device})})
     summary["teacher_seconds"] = run_parallel(jobs, work)
-    trained = [Path(j["run_dir"]) for j in jobs if (Path(j["run_dir"]) / "model.onnx").is_file()]
+    every = [(Path(d), j["spec"]) for j in jobs for d in j["run_dirs"]]
+    trained = [d for d, _ in every if (d / "model.onnx").is_file()]
     if not trained:
         raise SystemExit("no teacher finished; see the logs in " + str(work))
     # the student, distilled from the teachers' checkpoints (mirror-averaged, on the device),
-    # trains while the teachers are exported and scored here
-    spec = _resolve_init(parse_spec(student), work)
-    spec.pop("name", None)
-    run_dir = work / "student"
-    if spec.get("init") and not Path(spec["init"]).is_file():
-        print(f"student: no {spec['init']} (that run failed); starting from scratch", flush=True)
-        spec.pop("init")
-    teacher_files = [str(m / "best.pt") for m in trained]
-    sjob = {**base, **train_opts, **spec, "threads": 2, "run_dir": str(run_dir),
-            "deadline": deadline - 45, "teachers": teacher_files,
-            "alpha": common["alpha"], "temperature": common["temperature"],
-            "command": cli_command(str(npz), run_dir, spec, {**train_opts, **common, "device": device},
-                                   teacher_files)}
-    student_proc = launch([sjob], work)
-    for job in jobs:
-        run_dir = Path(job["run_dir"])
+    # trains while the teachers are exported and scored here (``--student none``: no student)
+    student_proc = None
+    if student and student != "none":
+        spec = _resolve_init(parse_spec(student), work)
+        spec.pop("name", None)
+        spec.pop("stack", None)
+        run_dir = work / "student"
+        if spec.get("init") and not Path(spec["init"]).is_file():
+            print(f"student: no {spec['init']} (that run failed); starting from scratch", flush=True)
+            spec.pop("init")
+        teacher_files = [str(m / "best.pt") for m in trained]
+        sjob = {**base, **train_opts, **spec, "threads": 2, "run_dir": str(run_dir),
+                "deadline": deadline - 45, "teachers": teacher_files,
+                "alpha": common["alpha"], "temperature": common["temperature"],
+                "command": cli_command(str(npz), run_dir, spec, {**train_opts, **common, "device": device},
+                                       teacher_files)}
+        student_proc = launch([sjob], work)
+    for run_dir, text in every:
         if run_dir not in trained:
-            summary["teachers"][run_dir.name] = {"failed": (work / f"{run_dir.name}.log").read_text()[-600:]}
+            log = work / f"{run_dir.name}.log"
+            summary["teachers"][run_dir.name] = {"failed": log.read_text()[-600:] if log.is_file()
+                                                 else "no model (see the stack's log)"}
             continue
         dest = ship(run_dir, work / "teachers" / f"{run_dir.name}.onnx", mirror=True)
         card = json.loads(dest.with_suffix(".json").read_text())
-        summary["teachers"][run_dir.name] = {"spec": teachers[jobs.index(job)],
+        summary["teachers"][run_dir.name] = {"spec": text, "seed": card.get("seed"),
                                              "epochs": card["epochs"], "best_epoch": card["best_epoch"],
                                              "mirror": card["metrics"]}
     ensemble = Ensemble([work / "teachers" / f"{m.name}.onnx" for m in trained])
@@ -297,18 +321,19 @@ def recipe(data: list[Path], out: Path, work: Path, *, device: str, budget: floa
     write_report(result, work / "ensemble", title=f"ensemble of {len(trained)} (mirror-averaged)")
     summary["ensemble"] = scores_of(result)
     print(f"ensemble of {len(trained)}: PublicTest {result['full'].accuracy:.4f}", flush=True)
-    summary["student_seconds"] = wait(student_proc)["student"]
-    run_dir = work / "student"
-    if (run_dir / "model.onnx").is_file():
-        dest = ship(run_dir, out / "emotion-student.onnx", mirror=True,
-                    distillation=json.loads((run_dir / "distill.json").read_text()),
-                    teachers=summary["teachers"], ensemble=summary["ensemble"])
-        card = json.loads(dest.with_suffix(".json").read_text())
-        summary["student"] = {"spec": student, "epochs": card["epochs"],
-                              "best_epoch": card["best_epoch"], "mirror": card["metrics"],
-                              "bytes": dest.stat().st_size}
-    else:
-        summary["student"] = {"failed": (work / "student.log").read_text()[-600:]}
+    if student_proc is not None:
+        summary["student_seconds"] = wait(student_proc)["student"]
+        run_dir = work / "student"
+        if (run_dir / "model.onnx").is_file():
+            dest = ship(run_dir, out / "emotion-student.onnx", mirror=True,
+                        distillation=json.loads((run_dir / "distill.json").read_text()),
+                        teachers=summary["teachers"], ensemble=summary["ensemble"])
+            card = json.loads(dest.with_suffix(".json").read_text())
+            summary["student"] = {"spec": student, "epochs": card["epochs"],
+                                  "best_epoch": card["best_epoch"], "mirror": card["metrics"],
+                                  "bytes": dest.stat().st_size}
+        else:
+            summary["student"] = {"failed": (work / "student.log").read_text()[-600:]}
     summary["seconds"] = time.time() - start
     return summary
 
@@ -329,25 +354,33 @@ def pack(work: Path, out: Path) -> Path:
     return dest
 
 
-def pack_checkpoints(work: Path, out: Path) -> Path | None:
-    """``OUT/checkpoints.tar``: the student's ``best.pt``, then the teachers', smallest first,
-    while the file stays under 15 MiB, so that a later call can warm-start (``init=``) or
-    distil from them instead of starting over."""
+def pack_checkpoints(work: Path, out: Path, files_max: int = 3) -> list[Path]:
+    """``OUT/checkpoints-K.tar`` (at most ``files_max`` files, each under 15 MiB): the student's
+    ``best.pt``, then the teachers', smallest first, as they fit, so that a later call (or
+    this machine) can warm-start (``init=``), distil from them or export them."""
     files = sorted((f for f in work.glob("*/best.pt") if not f.parent.name.endswith("-probe")),
                    key=lambda f: (f.parent.name != "student", f.stat().st_size))
-    keep, total = [], 0
+    tars: list[list[Path]] = [[]]
+    total = 0
     for f in files:
-        if total + f.stat().st_size > MAX_OUT_FILE:
-            break
-        keep.append(f)
-        total += f.stat().st_size
-    if not keep:
-        return None
-    dest = out / "checkpoints.tar"
-    with tarfile.open(dest, "w") as tar:
-        for f in keep:
-            tar.add(f, arcname=f"{f.parent.name}/best.pt")
-    return dest
+        size = f.stat().st_size
+        if size > MAX_OUT_FILE:
+            continue
+        if total + size > MAX_OUT_FILE:
+            if len(tars) == files_max:
+                break
+            tars.append([])
+            total = 0
+        tars[-1].append(f)
+        total += size
+    written = []
+    for k, keep in enumerate(t for t in tars if t):
+        dest = out / f"checkpoints-{k + 1}.tar"
+        with tarfile.open(dest, "w") as tar:
+            for f in keep:
+                tar.add(f, arcname=f"{f.parent.name}/best.pt")
+        written.append(dest)
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -363,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", default="cuda")
     ap.add_argument("--budget", type=float, default=500.0, help="wall-clock seconds in all")
     ap.add_argument("--teachers", default=",".join(DEFAULT_TEACHERS))
-    ap.add_argument("--student", default=DEFAULT_STUDENT)
+    ap.add_argument("--student", default=DEFAULT_STUDENT, help="a model spec, or none")
     ap.add_argument("--teacher-share", type=float, default=0.6,
                     help="share of the budget for the teachers (the student gets the rest)")
     ap.add_argument("--batch-size", type=int, default=128)
@@ -372,6 +405,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, default=300, help="at most this many per run")
     ap.add_argument("--alpha", type=float, default=0.3)
     ap.add_argument("--temperature", type=float, default=4.0)
+    ap.add_argument("--checkpoint-files", type=int, default=3,
+                    help="at most this many OUT/checkpoints-K.tar (15 MiB each)")
     ap.add_argument("--smoke", action="store_true", help="tiny subset, 1 epoch, CPU")
     ap.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -400,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
                      student=student, common=common, smoke=a.smoke, teacher_share=a.teacher_share)
     (a.out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     pack(a.work, a.out)
-    pack_checkpoints(a.work, a.out)
+    pack_checkpoints(a.work, a.out, a.checkpoint_files)
     print(json.dumps({k: summary.get(k) for k in ("ensemble", "student", "seconds")},
                      indent=1, default=str))
     return 0

@@ -30,7 +30,7 @@ from moviemotion.errors import InputError
 from moviemotion.learn import train as kit
 from moviemotion.progress import console
 
-__all__ = ["TrainConfig", "finish", "load_checkpoint", "train"]
+__all__ = ["TrainConfig", "finish", "load_checkpoint", "train", "train_stack"]
 
 
 @dataclass
@@ -84,6 +84,46 @@ def train(config: TrainConfig, run_dir: str | Path, resume: bool = False,
             val_metrics=val_metrics, select="val_acc", loss_fn=loss_fn)
     finish(run_dir, train_set, val_set)
     return run_dir
+
+
+def train_stack(configs: list[TrainConfig], run_dirs: list[str | Path],
+                quiet: bool = False) -> list[Path]:
+    """Train G runs of one architecture and size at once, as one stacked network on one
+    device (:func:`moviemotion.learn.train.fit_stack`: for a GPU); the configs may differ
+    only in ``seed``, ``init`` and ``command``. Each run folder ends as one of :func:`train`
+    (``config.json`` also names the stack: ``stack``, ``stack_index``), without ``last.pt``."""
+    import json
+
+    from moviemotion.io import atomic_write_json
+
+    run_dirs = [Path(d) for d in run_dirs]
+    cfgs = [kit.prepare(EMOTION_TASK, c, d, write=False) for c, d in zip(configs, run_dirs, strict=True)]
+    data, splits = cfgs[0].data, (cfgs[0].train_split, cfgs[0].val_split)
+    if any((c.data, c.train_split, c.val_split) != (data, *splits) for c in cfgs):
+        raise InputError("stacked runs must train on the same data and splits")
+    train_set, val_set = load(data, splits[0]), load(data, splits[1])
+    if train_set.whole_file or val_set.whole_file:
+        raise InputError(f"{data}: holds one split only; add a Usage column (Training, PublicTest)")
+    for g, (c, d) in enumerate(zip(cfgs, run_dirs, strict=True)):
+        path = kit.write_config(EMOTION_TASK, c, d)
+        record = json.loads(path.read_text())
+        atomic_write_json(path, {**record, "stack": [str(x) for x in run_dirs], "stack_index": g})
+    console.print(f"[bold]{len(cfgs)} x {cfgs[0].arch}[/] stacked on {len(train_set)} "
+                  f"{splits[0]} faces, validating on {len(val_set)} {splits[1]}; "
+                  f"run folders {', '.join(map(str, run_dirs))}")
+    dup = duplicates_of(val_set, train_set)
+
+    def val_metrics(probs: np.ndarray) -> dict[str, float]:
+        full = scores(probs, val_set.y)
+        return {"val_acc": full.accuracy,
+                "val_acc_dedup": scores(probs[~dup], val_set.y[~dup]).accuracy,
+                "val_macro_f1": full.macro_f1}
+
+    kit.fit_stack(EMOTION_TASK, cfgs, run_dirs, train_set, val_set, quiet=quiet,
+                  val_metrics=val_metrics, select="val_acc")
+    for d in run_dirs:
+        finish(d, train_set, val_set)
+    return run_dirs
 
 
 def finish(run_dir: str | Path, train_set: FaceSet | None = None,

@@ -77,7 +77,12 @@ def _erase(x: torch.Tensor, p: float, generator: torch.Generator | None,
     inside = ((ys >= top.view(n, 1, 1)) & (ys < (top + eh).view(n, 1, 1))
               & (xs >= left.view(n, 1, 1)) & (xs < (left + ew).view(n, 1, 1))
               & (r[:, 4] < p).view(n, 1, 1))
-    noise = torch.rand(x.shape, generator=generator).to(dev, non_blocking=True) * 255
+    if dev.type == "cpu":
+        noise = torch.rand(x.shape, generator=generator) * 255
+    else:  # the noise drawn on the device (from a seed the generator gives): no large copy
+        seed = int(torch.randint(0, 2**62, (1,), generator=generator))
+        device_gen = torch.Generator(dev).manual_seed(seed)
+        noise = torch.rand(x.shape, generator=device_gen, device=dev) * 255
     return torch.where(inside.unsqueeze(1), noise, x)
 
 

@@ -474,6 +474,153 @@ def fit(task: Task, cfg: TrainConfig, run_dir: Path, train_data: Any, val_data: 
                       f"{row['seconds']:.0f}s{'  *best' if improved else ''}", highlight=False)
 
 
+def fit_stack(task: Task, cfgs: list[TrainConfig], run_dirs: list[Path], train_data: Any,
+              val_data: Any, *, quiet: bool = False, loss_fn: LossFn | None = None,
+              val_metrics: Callable[[np.ndarray], dict[str, float]] | None = None,
+              select: str | None = None) -> None:
+    """The epochs of G runs trained at once as one stacked network (:mod:`moviemotion.learn.stack`).
+
+    For a GPU, where one small network leaves the device idle (every step is bound by the host
+    launching kernels): the G members cost about the launches of one. ``cfgs`` (resolved, e.g.
+    by :func:`prepare`) may differ only in ``seed``, ``init`` and ``command``. Member ``g``
+    starts from the weights its seed (or ``init``) gives; each epoch it sees the training data
+    in its own order, augmented per image, and its loss is its own mean loss, so its updates
+    are those it would get alone (the stack's seed, the first member's, draws the orders,
+    augmentation and mixup: mixup's pairing and weight are shared by the members). Each
+    ``run_dirs[g]`` becomes an ordinary run folder (``metrics.csv``, ``best.pt``; ``finish``
+    exports it), its ``train_loss`` column the stack's mean. Not resumable (no ``last.pt``):
+    a stopped stack keeps every member's best epoch.
+    """
+    from moviemotion.learn.stack import stack, stacked_input, unstack
+
+    def shared(c: TrainConfig) -> dict[str, Any]:
+        return {k: v for k, v in asdict(c).items()
+                if k not in ("seed", "init", "command", "resumed_with")}
+
+    if not cfgs or len(cfgs) != len(run_dirs):
+        raise InputError(f"{len(cfgs)} configurations for {len(run_dirs)} run folders")
+    if any(shared(c) != shared(cfgs[0]) for c in cfgs[1:]):
+        raise InputError("stacked runs must share every option but seed, init and command")
+    cfg, groups = cfgs[0], len(cfgs)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    device = torch.device(cfg.device)
+    train_b, val_b = Batches(train_data, task), Batches(val_data, task)
+    if train_b.x is None:
+        raise InputError("stacked training takes arrays (x, y), not a Dataset")
+    if len(train_b) == 0 or len(val_b) == 0:
+        raise InputError(f"task {task.name!r}: no training or no validation examples")
+    y_val = val_b.targets()
+    primary, higher = task.primary
+    select = select or f"val_{primary}"
+    if val_metrics is None:
+        def val_metrics(out: np.ndarray) -> dict[str, float]:
+            return {f"val_{k}": v for k, v in task.score(y_val, out).items()}
+
+    nets = []
+    for c in cfgs:
+        torch.manual_seed(c.seed)
+        net = archs.build(c.arch, task, **c.arch_args)
+        if c.init:
+            warm_start(net, c.init, task)
+        nets.append(net)
+    big = stack(nets, task.input_shape).to(device)
+    ema = _ema_model(big, cfg.ema) if cfg.ema else None
+    scored = ema.module if ema is not None else big
+    steps_per_epoch = math.ceil(len(train_b) / cfg.batch_size)
+    optimizer = _optimizer(big, cfg)
+    scheduler = _scheduler(optimizer, cfg, steps_per_epoch)
+    use_amp = cfg.amp and device.type == "cuda"
+    amp_dtype = torch.bfloat16 if use_amp and torch.cuda.is_bf16_supported() else torch.float16
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+        train_b.to(device)
+    loss_fn = loss_fn or default_loss(task, cfg)
+    states = [{"best_score": None, "history": []} for _ in cfgs]
+    n = len(train_b)
+
+    for epoch in range(1, cfg.epochs + 1):
+        t0 = time.perf_counter()
+        gen = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
+        torch.manual_seed(cfg.seed * 100_003 + epoch)       # dropout
+        orders = torch.stack([torch.randperm(n, generator=gen) for _ in cfgs]).to(train_b.x.device)
+        big.train()
+        total_loss = torch.zeros((), dtype=torch.float32, device=device)
+        correct = torch.zeros(groups, dtype=torch.long, device=device)
+        with progress_bar(disable=quiet) as bar:
+            bar_task = bar.add_task(f"epoch {epoch}/{cfg.epochs} ({groups} stacked)",
+                                    total=steps_per_epoch, unit="batches")
+            for start in range(0, n, cfg.batch_size):
+                idx = orders[:, start:start + cfg.batch_size]             # (G, b)
+                b = idx.shape[1]
+                xb, yb = train_b.get(idx.reshape(-1), device)             # member-major
+                if task.is_image:
+                    xb = augment(xb, cfg.augment, gen)
+                xb = xb.view(groups, b, *xb.shape[1:]).transpose(0, 1).reshape(b, -1, *xb.shape[2:])
+                yb = yb.view(groups, b, *yb.shape[1:])
+                if cfg.mixup or cfg.cutmix:
+                    xb, perm, lam = mix(xb, gen, cfg.mixup, cfg.cutmix)
+                with torch.autocast(device.type, dtype=amp_dtype, enabled=use_amp):
+                    out = big(xb).view(b, groups, -1).transpose(0, 1).reshape(groups * b, -1)
+                    flat_y = yb.reshape(groups * b, *yb.shape[2:])
+                    loss = loss_fn(out, flat_y) * groups          # the sum of the members' means
+                    if cfg.mixup or cfg.cutmix:
+                        other = yb[:, perm].reshape(groups * b, *yb.shape[2:])
+                        loss = lam * loss + (1 - lam) * loss_fn(out, other) * groups
+                optimizer.zero_grad(set_to_none=True)
+                scaler.scale(loss).backward()
+                scaler.step(optimizer)
+                scaler.update()
+                scheduler.step()
+                if ema is not None:
+                    _ema_update(ema, big, cfg.ema)
+                total_loss += loss.detach().float() * b / groups
+                if task.kind == "multiclass":
+                    labels = flat_y if flat_y.ndim == 1 else flat_y[:, 0].long()
+                    correct += (out.detach().argmax(1) == labels).view(groups, b).sum(1)
+                bar.advance(bar_task)
+        value = float(total_loss) / n
+        if not math.isfinite(value):
+            raise InputError(f"training diverged: the mean loss of epoch {epoch} is {value}; "
+                             f"lower the learning rate (--lr {cfg.lr:g})")
+        scored.eval()
+        outs = []
+        with torch.inference_mode():
+            for start in range(0, len(val_b), 512):
+                xv = to_input(val_b.inputs(start, start + 512).to(device), task)
+                o = scored(stacked_input(xv, groups)).float().view(len(xv), groups, -1)
+                outs.append(activate(o.reshape(-1, o.shape[-1]), task.kind)
+                            .view(len(xv), groups, -1).cpu().numpy())
+        out_val = np.concatenate(outs)
+        if not np.isfinite(out_val).all():
+            raise InputError(f"training diverged: the model outputs NaN after epoch {epoch}; "
+                             f"lower the learning rate (--lr {cfg.lr:g})")
+        members = unstack(scored, groups)
+        seconds = time.perf_counter() - t0
+        shown = []
+        accs = correct.cpu().tolist()
+        for g, (c, run_dir, state) in enumerate(zip(cfgs, run_dirs, states, strict=True)):
+            row: dict[str, Any] = {"epoch": epoch, "lr": optimizer.param_groups[0]["lr"],
+                                   "train_loss": value}
+            if task.kind == "multiclass":
+                row["train_acc"] = accs[g] / n
+            row["val_loss"] = validation_loss(task, out_val[:, g], y_val)
+            row.update(val_metrics(out_val[:, g]))
+            row["seconds"] = seconds
+            state["history"].append(row)
+            score, best = row[select], state["best_score"]
+            improved = best is None or (score > best if higher else score < best)
+            if improved:
+                state["best_score"] = score
+                _save(Path(run_dir) / "best.pt", {"config": asdict(c), "task": task.to_dict(),
+                                                  "epoch": epoch, "model": members[g], "metrics": row})
+            write_metrics(Path(run_dir) / "metrics.csv", state["history"])
+            shown.append(f"{score:.4g}{'*' if improved else ''}")
+        console.print(f"epoch {epoch:>3}/{cfg.epochs}  loss {value:.4f}  val "
+                      f"{select.removeprefix('val_')} {' '.join(shown)}  {seconds:.0f}s", highlight=False)
+
+
 def finish(task: Task, run_dir: str | Path, val_data: Any) -> dict[str, Any]:
     """Score the run's best checkpoint on ``val_data``; write ``evaluation.json`` (and for a
     classifier ``classification_report.txt`` and ``confusion_matrix.png``; for a multilabel

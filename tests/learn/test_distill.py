@@ -321,7 +321,7 @@ def test_gpu_recipe_smoke_run(tmp_path):
     assert p.metadata["mirror_averaged"] == "true"
     assert (out / "runs.tar.gz").stat().st_size > 0 and len(list(out.iterdir())) <= 8
     import tarfile
-    with tarfile.open(out / "checkpoints.tar") as tar:          # for a later call to start from
+    with tarfile.open(out / "checkpoints-1.tar") as tar:          # for a later call to start from
         names = tar.getnames()
     assert names[0] == "student/best.pt" and {"teacher0/best.pt", "warm/best.pt"} <= set(names)
     probe = list(csv.DictReader(open(tmp_path / "work" / "warm-probe" / "metrics.csv")))
