@@ -64,13 +64,7 @@ def train(config: TrainConfig, run_dir: str | Path, resume: bool = False,
     kit.write_config(EMOTION_TASK, cfg, run_dir)
     console.print(f"[bold]{cfg.arch}[/] on {len(train_set)} {cfg.train_split} faces, "
                   f"validating on {len(val_set)} {cfg.val_split}; run folder {run_dir}")
-    dup = duplicates_of(val_set, train_set)
-
-    def val_metrics(probs: np.ndarray) -> dict[str, float]:
-        full = scores(probs, val_set.y)
-        return {"val_acc": full.accuracy,
-                "val_acc_dedup": scores(probs[~dup], val_set.y[~dup]).accuracy,
-                "val_macro_f1": full.macro_f1}
+    val_metrics = _val_metrics(val_set, train_set)
 
     train_data, loss_fn = train_set, None
     if distillation is not None or (resume and (run_dir / "distill.json").is_file()):
@@ -84,6 +78,19 @@ def train(config: TrainConfig, run_dir: str | Path, resume: bool = False,
             val_metrics=val_metrics, select="val_acc", loss_fn=loss_fn)
     finish(run_dir, train_set, val_set)
     return run_dir
+
+
+def _val_metrics(val_set: FaceSet, train_set: FaceSet):
+    """The ``metrics.csv`` validation columns: accuracy (full, de-duplicated), macro-F1."""
+    dup = duplicates_of(val_set, train_set)
+
+    def val_metrics(probs: np.ndarray) -> dict[str, float]:
+        full = scores(probs, val_set.y)
+        return {"val_acc": full.accuracy,
+                "val_acc_dedup": scores(probs[~dup], val_set.y[~dup]).accuracy,
+                "val_macro_f1": full.macro_f1}
+
+    return val_metrics
 
 
 def train_stack(configs: list[TrainConfig], run_dirs: list[str | Path],
@@ -111,13 +118,7 @@ def train_stack(configs: list[TrainConfig], run_dirs: list[str | Path],
     console.print(f"[bold]{len(cfgs)} x {cfgs[0].arch}[/] stacked on {len(train_set)} "
                   f"{splits[0]} faces, validating on {len(val_set)} {splits[1]}; "
                   f"run folders {', '.join(map(str, run_dirs))}")
-    dup = duplicates_of(val_set, train_set)
-
-    def val_metrics(probs: np.ndarray) -> dict[str, float]:
-        full = scores(probs, val_set.y)
-        return {"val_acc": full.accuracy,
-                "val_acc_dedup": scores(probs[~dup], val_set.y[~dup]).accuracy,
-                "val_macro_f1": full.macro_f1}
+    val_metrics = _val_metrics(val_set, train_set)
 
     kit.fit_stack(EMOTION_TASK, cfgs, run_dirs, train_set, val_set, quiet=quiet,
                   val_metrics=val_metrics, select="val_acc")

@@ -360,18 +360,8 @@ def fit(task: Task, cfg: TrainConfig, run_dir: Path, train_data: Any, val_data: 
         val_metrics: Callable[[np.ndarray], dict[str, float]] | None = None,
         select: str | None = None) -> None:
     """The epochs of a run whose config :func:`prepare` resolved (see :func:`train`)."""
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    device = torch.device(cfg.device)
-    train_b, val_b = Batches(train_data, task), Batches(val_data, task)
-    if len(train_b) == 0 or len(val_b) == 0:
-        raise InputError(f"task {task.name!r}: no training or no validation examples")
-    y_val = val_b.targets()
-    primary, higher = task.primary
-    select = select or f"val_{primary}"
-    if val_metrics is None:
-        def val_metrics(out: np.ndarray) -> dict[str, float]:
-            return {f"val_{k}": v for k, v in task.score(y_val, out).items()}
+    device, train_b, val_b, y_val, select, higher, val_metrics = _data_setup(
+        task, cfg, train_data, val_data, val_metrics, select)
 
     torch.manual_seed(cfg.seed)
     net = archs.build(cfg.arch, task, **cfg.arch_args)
@@ -380,18 +370,9 @@ def fit(task: Task, cfg: TrainConfig, run_dir: Path, train_data: Any, val_data: 
         console.print(f"warm start from {cfg.init}: {copied} of {total} tensors copied",
                       highlight=False, markup=False)
     net = net.to(device)
-    ema = _ema_model(net, cfg.ema) if cfg.ema else None
-    scored = ema.module if ema is not None else net       # the network validated and kept
-    steps_per_epoch = math.ceil(len(train_b) / cfg.batch_size)
-    optimizer = _optimizer(net, cfg)
-    scheduler = _scheduler(optimizer, cfg, steps_per_epoch)
-    use_amp = cfg.amp and device.type == "cuda"
-    # bfloat16 where the GPU has it: no loss scaling, so no host synchronization per step.
-    amp_dtype = torch.bfloat16 if use_amp and torch.cuda.is_bf16_supported() else torch.float16
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)
-    if device.type == "cuda":
-        torch.backends.cudnn.benchmark = True
-        train_b.to(device)
+    # ``scored``: the network validated and kept (the EMA's when there is one)
+    ema, scored, steps_per_epoch, optimizer, scheduler, amp = _setup(net, cfg, train_b, device)
+    use_amp, amp_dtype, scaler = amp
     state: dict[str, Any] = {"epoch": 0, "best_score": None, "best_epoch": 0, "history": []}
     if resume:
         state = _load_state(run_dir / "last.pt", net, optimizer, scheduler, scaler, device, ema)
@@ -425,13 +406,7 @@ def fit(task: Task, cfg: TrainConfig, run_dir: Path, train_data: Any, val_data: 
                     loss = loss_fn(out, yb)
                     if cfg.mixup or cfg.cutmix:
                         loss = lam * loss + (1 - lam) * loss_fn(out, yb[perm])
-                optimizer.zero_grad(set_to_none=True)
-                scaler.scale(loss).backward()
-                scaler.step(optimizer)
-                scaler.update()
-                scheduler.step()
-                if ema is not None:
-                    _ema_update(ema, net, cfg.ema)
+                _step(loss, optimizer, scheduler, scaler, ema, net, cfg.ema)
                 total_loss += loss.detach().float() * len(idx)
                 if task.kind == "multiclass":
                     labels = yb if yb.ndim == 1 else yb[:, 0].long()
@@ -474,6 +449,42 @@ def fit(task: Task, cfg: TrainConfig, run_dir: Path, train_data: Any, val_data: 
                       f"{row['seconds']:.0f}s{'  *best' if improved else ''}", highlight=False)
 
 
+def _data_setup(task: Task, cfg: TrainConfig, train_data: Any, val_data: Any,
+                val_metrics: Callable[[np.ndarray], dict[str, float]] | None, select: str | None):
+    """(device, training batches, validation batches, validation targets, selected column,
+    higher is better, validation-columns function) of a run."""
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    train_b, val_b = Batches(train_data, task), Batches(val_data, task)
+    if len(train_b) == 0 or len(val_b) == 0:
+        raise InputError(f"task {task.name!r}: no training or no validation examples")
+    y_val = val_b.targets()
+    primary, higher = task.primary
+    if val_metrics is None:
+        def val_metrics(out: np.ndarray) -> dict[str, float]:
+            return {f"val_{k}": v for k, v in task.score(y_val, out).items()}
+    return (torch.device(cfg.device), train_b, val_b, y_val, select or f"val_{primary}", higher,
+            val_metrics)
+
+
+def _setup(net: nn.Module, cfg: TrainConfig, train_b: Batches, device: torch.device):
+    """(ema, scored network, steps per epoch, optimizer, scheduler, (use_amp, amp dtype,
+    scaler)) of a run on ``device``; on a GPU the training arrays move there once."""
+    ema = _ema_model(net, cfg.ema) if cfg.ema else None
+    scored = ema.module if ema is not None else net
+    steps_per_epoch = math.ceil(len(train_b) / cfg.batch_size)
+    optimizer = _optimizer(net, cfg)
+    scheduler = _scheduler(optimizer, cfg, steps_per_epoch)
+    use_amp = cfg.amp and device.type == "cuda"
+    # bfloat16 where the GPU has it: no loss scaling, so no host synchronization per step.
+    amp_dtype = torch.bfloat16 if use_amp and torch.cuda.is_bf16_supported() else torch.float16
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+        train_b.to(device)
+    return ema, scored, steps_per_epoch, optimizer, scheduler, (use_amp, amp_dtype, scaler)
+
+
 def fit_stack(task: Task, cfgs: list[TrainConfig], run_dirs: list[Path], train_data: Any,
               val_data: Any, *, quiet: bool = False, loss_fn: LossFn | None = None,
               val_metrics: Callable[[np.ndarray], dict[str, float]] | None = None,
@@ -502,20 +513,10 @@ def fit_stack(task: Task, cfgs: list[TrainConfig], run_dirs: list[Path], train_d
     if any(shared(c) != shared(cfgs[0]) for c in cfgs[1:]):
         raise InputError("stacked runs must share every option but seed, init and command")
     cfg, groups = cfgs[0], len(cfgs)
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    device = torch.device(cfg.device)
-    train_b, val_b = Batches(train_data, task), Batches(val_data, task)
+    device, train_b, val_b, y_val, select, higher, val_metrics = _data_setup(
+        task, cfg, train_data, val_data, val_metrics, select)
     if train_b.x is None:
         raise InputError("stacked training takes arrays (x, y), not a Dataset")
-    if len(train_b) == 0 or len(val_b) == 0:
-        raise InputError(f"task {task.name!r}: no training or no validation examples")
-    y_val = val_b.targets()
-    primary, higher = task.primary
-    select = select or f"val_{primary}"
-    if val_metrics is None:
-        def val_metrics(out: np.ndarray) -> dict[str, float]:
-            return {f"val_{k}": v for k, v in task.score(y_val, out).items()}
 
     nets = []
     for c in cfgs:
@@ -525,17 +526,8 @@ def fit_stack(task: Task, cfgs: list[TrainConfig], run_dirs: list[Path], train_d
             warm_start(net, c.init, task)
         nets.append(net)
     big = stack(nets, task.input_shape).to(device)
-    ema = _ema_model(big, cfg.ema) if cfg.ema else None
-    scored = ema.module if ema is not None else big
-    steps_per_epoch = math.ceil(len(train_b) / cfg.batch_size)
-    optimizer = _optimizer(big, cfg)
-    scheduler = _scheduler(optimizer, cfg, steps_per_epoch)
-    use_amp = cfg.amp and device.type == "cuda"
-    amp_dtype = torch.bfloat16 if use_amp and torch.cuda.is_bf16_supported() else torch.float16
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)
-    if device.type == "cuda":
-        torch.backends.cudnn.benchmark = True
-        train_b.to(device)
+    ema, scored, steps_per_epoch, optimizer, scheduler, amp = _setup(big, cfg, train_b, device)
+    use_amp, amp_dtype, scaler = amp
     loss_fn = loss_fn or default_loss(task, cfg)
     states = [{"best_score": None, "history": []} for _ in cfgs]
     n = len(train_b)
@@ -568,13 +560,7 @@ def fit_stack(task: Task, cfgs: list[TrainConfig], run_dirs: list[Path], train_d
                     if cfg.mixup or cfg.cutmix:
                         other = yb[:, perm].reshape(groups * b, *yb.shape[2:])
                         loss = lam * loss + (1 - lam) * loss_fn(out, other) * groups
-                optimizer.zero_grad(set_to_none=True)
-                scaler.scale(loss).backward()
-                scaler.step(optimizer)
-                scaler.update()
-                scheduler.step()
-                if ema is not None:
-                    _ema_update(ema, big, cfg.ema)
+                _step(loss, optimizer, scheduler, scaler, ema, big, cfg.ema)
                 total_loss += loss.detach().float() * b / groups
                 if task.kind == "multiclass":
                     labels = flat_y if flat_y.ndim == 1 else flat_y[:, 0].long()
@@ -766,6 +752,17 @@ def _ema_model(net: nn.Module, decay: float) -> nn.Module:
     from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
     return AveragedModel(net, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+
+
+def _step(loss, optimizer, scheduler, scaler, ema, net: nn.Module, decay: float) -> None:
+    """One optimizer step on ``loss`` (scaled when float16), the schedule, the EMA."""
+    optimizer.zero_grad(set_to_none=True)
+    scaler.scale(loss).backward()
+    scaler.step(optimizer)
+    scaler.update()
+    scheduler.step()
+    if ema is not None:
+        _ema_update(ema, net, decay)
 
 
 @torch.no_grad()
