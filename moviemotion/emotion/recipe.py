@@ -174,15 +174,14 @@ def worker(job: dict) -> None:
     shutil.rmtree(probe, ignore_errors=True)
     seed = opts.pop("seed", 0)
 
-    def run(epochs: int, dirs: list[Path], command: str = "") -> None:
+    def run(epochs: int, dirs: list[Path], commands: list[str] | None = None) -> None:
+        commands = commands or [""] * len(dirs)
         if len(dirs) == 1:
-            train(TrainConfig(**opts, seed=seed, epochs=epochs, command=command), dirs[0],
+            train(TrainConfig(**opts, seed=seed, epochs=epochs, command=commands[0]), dirs[0],
                   quiet=True, distillation=distillation)
         else:
-            train_stack([TrainConfig(**opts, seed=seed + g, epochs=epochs,
-                                     command=command.replace(f" --seed {seed} ", f" --seed {seed + g} ")
-                                     .replace(f" -o {dirs[0]}", f" -o {d}"))
-                         for g, d in enumerate(dirs)], dirs, quiet=True)
+            train_stack([TrainConfig(**opts, seed=seed + g, epochs=epochs, command=command)
+                         for g, command in enumerate(commands)], dirs, quiet=True)
 
     # Two probe epochs, timed by the faster: the first is slow while the device warms up (on an
     # H200, 7 s against 2.6 s for a width-40 vgg, which sized a run 3x too short).
@@ -194,7 +193,8 @@ def worker(job: dict) -> None:
     left = job["deadline"] - time.time() - setup_s
     epochs = int(max(1, min(job["max_epochs"], left // max(epoch_s, 1e-3))))
     print(f"{run_dir.name}: {epoch_s:.2f} s/epoch -> {epochs} epochs", flush=True)
-    run(epochs, run_dirs, job["command"].replace(" -q -o ", f" --epochs {epochs} -q -o "))
+    run(epochs, run_dirs, [c.replace(" -q -o ", f" --epochs {epochs} -q -o ")
+                           for c in job.get("commands") or [job["command"]]])
 
 
 def launch(jobs: list[dict], work: Path) -> list[tuple]:
@@ -278,10 +278,11 @@ def recipe(data: list[Path], out: Path, work: Path, *, device: str, budget: floa
         name, size = spec.pop("name", f"teacher{i}"), spec.pop("stack", 1)
         run_dirs = [work / name] if size == 1 else [work / f"{name}{g}" for g in range(size)]
         run_dir = run_dirs[0]
+        commands = [cli_command(str(npz), d, {**spec, "seed": spec.get("seed", 0) + g},
+                                {**train_opts, "device": device}) for g, d in enumerate(run_dirs)]
         jobs.append({**base, **train_opts, **spec, "spec": text,
                      "run_dir": str(run_dir), "run_dirs": [str(d) for d in run_dirs],
-                     "deadline": start + teacher_share * budget,
-                     "command": cli_command(str(npz), run_dir, spec, {**train_opts, "device": device})})
+                     "deadline": start + teacher_share * budget, "commands": commands})
     summary["teacher_seconds"] = run_parallel(jobs, work)
     every = [(Path(d), j["spec"]) for j in jobs for d in j["run_dirs"]]
     trained = [d for d, _ in every if (d / "model.onnx").is_file()]

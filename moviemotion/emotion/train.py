@@ -55,12 +55,7 @@ def train(config: TrainConfig, run_dir: str | Path, resume: bool = False,
     """
     run_dir = Path(run_dir)
     cfg = kit.prepare(EMOTION_TASK, config, run_dir, resume, write=False)
-    train_set = load(cfg.data, cfg.train_split)
-    val_set = load(cfg.data, cfg.val_split)
-    if train_set.whole_file or val_set.whole_file:
-        raise InputError(f"{cfg.data}: holds one split only (no Usage column / no split "
-                         f"folders), so {cfg.val_split} would be the training faces; add a "
-                         "Usage column (Training, PublicTest) or train/ and test/ folders")
+    train_set, val_set = _splits(cfg)
     kit.write_config(EMOTION_TASK, cfg, run_dir)
     console.print(f"[bold]{cfg.arch}[/] on {len(train_set)} {cfg.train_split} faces, "
                   f"validating on {len(val_set)} {cfg.val_split}; run folder {run_dir}")
@@ -78,6 +73,17 @@ def train(config: TrainConfig, run_dir: str | Path, resume: bool = False,
             val_metrics=val_metrics, select="val_acc", loss_fn=loss_fn)
     finish(run_dir, train_set, val_set)
     return run_dir
+
+
+def _splits(cfg: TrainConfig) -> tuple[FaceSet, FaceSet]:
+    """The run's training and validation faces; a file of one split only is an error."""
+    train_set = load(cfg.data, cfg.train_split)
+    val_set = load(cfg.data, cfg.val_split)
+    if train_set.whole_file or val_set.whole_file:
+        raise InputError(f"{cfg.data}: holds one split only (no Usage column / no split "
+                         f"folders), so {cfg.val_split} would be the training faces; add a "
+                         "Usage column (Training, PublicTest) or train/ and test/ folders")
+    return train_set, val_set
 
 
 def _val_metrics(val_set: FaceSet, train_set: FaceSet):
@@ -99,24 +105,16 @@ def train_stack(configs: list[TrainConfig], run_dirs: list[str | Path],
     device (:func:`moviemotion.learn.train.fit_stack`: for a GPU); the configs may differ
     only in ``seed``, ``init`` and ``command``. Each run folder ends as one of :func:`train`
     (``config.json`` also names the stack: ``stack``, ``stack_index``), without ``last.pt``."""
-    import json
-
-    from moviemotion.io import atomic_write_json
-
     run_dirs = [Path(d) for d in run_dirs]
     cfgs = [kit.prepare(EMOTION_TASK, c, d, write=False) for c, d in zip(configs, run_dirs, strict=True)]
-    data, splits = cfgs[0].data, (cfgs[0].train_split, cfgs[0].val_split)
-    if any((c.data, c.train_split, c.val_split) != (data, *splits) for c in cfgs):
+    if any((c.data, c.train_split, c.val_split) != (cfgs[0].data, cfgs[0].train_split,
+                                                     cfgs[0].val_split) for c in cfgs):
         raise InputError("stacked runs must train on the same data and splits")
-    train_set, val_set = load(data, splits[0]), load(data, splits[1])
-    if train_set.whole_file or val_set.whole_file:
-        raise InputError(f"{data}: holds one split only; add a Usage column (Training, PublicTest)")
+    train_set, val_set = _splits(cfgs[0])
     for g, (c, d) in enumerate(zip(cfgs, run_dirs, strict=True)):
-        path = kit.write_config(EMOTION_TASK, c, d)
-        record = json.loads(path.read_text())
-        atomic_write_json(path, {**record, "stack": [str(x) for x in run_dirs], "stack_index": g})
+        kit.write_config(EMOTION_TASK, c, d, stack=[str(x) for x in run_dirs], stack_index=g)
     console.print(f"[bold]{len(cfgs)} x {cfgs[0].arch}[/] stacked on {len(train_set)} "
-                  f"{splits[0]} faces, validating on {len(val_set)} {splits[1]}; "
+                  f"{cfgs[0].train_split} faces, validating on {len(val_set)} {cfgs[0].val_split}; "
                   f"run folders {', '.join(map(str, run_dirs))}")
     val_metrics = _val_metrics(val_set, train_set)
 

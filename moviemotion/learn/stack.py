@@ -140,6 +140,20 @@ def stacked_input(x: torch.Tensor, groups: int) -> torch.Tensor:
     return x.repeat(1, groups, *([1] * (x.ndim - 2)))
 
 
+class PerMember(nn.Module):
+    """A stacked network seen as one network whose outputs are the members' rows: a batch of
+    N inputs gives (N*G, K) outputs, row ``n*G + g`` member ``g``'s for input ``n`` (what
+    :func:`moviemotion.learn.train.predict_torch` takes; reshape its result to (N, G, K))."""
+
+    def __init__(self, big: nn.Module, groups: int):
+        super().__init__()
+        self.big, self.groups = big, groups
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.big(stacked_input(x, self.groups))
+        return out.reshape(x.shape[0] * self.groups, -1)
+
+
 def _check(big: nn.Module, nets: list[nn.Module], shape: Sequence[int] | None) -> None:
     probe = next(p for p in nets[0].parameters())
     if shape is None:

@@ -315,11 +315,12 @@ def prepare(task: Task, config: TrainConfig, run_dir: str | Path, resume: bool =
     return cfg
 
 
-def write_config(task: Task, cfg: TrainConfig, run_dir: str | Path) -> Path:
-    """``run_dir/config.json``: the resolved config, the task and the ``resume_command``."""
+def write_config(task: Task, cfg: TrainConfig, run_dir: str | Path, **extra: Any) -> Path:
+    """``run_dir/config.json``: the resolved config, the task, the ``resume_command`` (and
+    ``extra`` fields, e.g. a stacked run's ``stack``)."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    return atomic_write_json(run_dir / "config.json", _config_record(cfg, task, run_dir))
+    return atomic_write_json(run_dir / "config.json", {**_config_record(cfg, task, run_dir), **extra})
 
 
 def _config_record(cfg: TrainConfig, task: Task, run_dir: Path) -> dict[str, Any]:
@@ -502,7 +503,7 @@ def fit_stack(task: Task, cfgs: list[TrainConfig], run_dirs: list[Path], train_d
     exports it), its ``train_loss`` column the stack's mean. Not resumable (no ``last.pt``):
     a stopped stack keeps every member's best epoch.
     """
-    from moviemotion.learn.stack import stack, stacked_input, unstack
+    from moviemotion.learn.stack import PerMember, stack, unstack
 
     def shared(c: TrainConfig) -> dict[str, Any]:
         return {k: v for k, v in asdict(c).items()
@@ -570,19 +571,12 @@ def fit_stack(task: Task, cfgs: list[TrainConfig], run_dirs: list[Path], train_d
         if not math.isfinite(value):
             raise InputError(f"training diverged: the mean loss of epoch {epoch} is {value}; "
                              f"lower the learning rate (--lr {cfg.lr:g})")
-        scored.eval()
-        outs = []
-        with torch.inference_mode():
-            for start in range(0, len(val_b), 512):
-                xv = to_input(val_b.inputs(start, start + 512).to(device), task)
-                o = scored(stacked_input(xv, groups)).float().view(len(xv), groups, -1)
-                outs.append(activate(o.reshape(-1, o.shape[-1]), task.kind)
-                            .view(len(xv), groups, -1).cpu().numpy())
-        out_val = np.concatenate(outs)
+        out_val = predict_torch(PerMember(scored, groups), val_b, task, device)
+        out_val = out_val.reshape(len(val_b), groups, -1)
         if not np.isfinite(out_val).all():
             raise InputError(f"training diverged: the model outputs NaN after epoch {epoch}; "
                              f"lower the learning rate (--lr {cfg.lr:g})")
-        members = unstack(scored, groups)
+        members = None
         seconds = time.perf_counter() - t0
         shown = []
         accs = correct.cpu().tolist()
@@ -599,6 +593,7 @@ def fit_stack(task: Task, cfgs: list[TrainConfig], run_dirs: list[Path], train_d
             improved = best is None or (score > best if higher else score < best)
             if improved:
                 state["best_score"] = score
+                members = members or unstack(scored, groups)
                 _save(Path(run_dir) / "best.pt", {"config": asdict(c), "task": task.to_dict(),
                                                   "epoch": epoch, "model": members[g], "metrics": row})
             write_metrics(Path(run_dir) / "metrics.csv", state["history"])
