@@ -79,6 +79,9 @@ def train_poster_command(
     optimizer: Annotated[str | None, typer.Option(help="sgd or adam.")] = None,
     augment: Annotated[str | None, typer.Option(help="none, flip, light or strong (default light).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    stack: Annotated[int, typer.Option(
+        min=1, help="Train this many runs (seeds SEED, SEED+1, ...) at once as one stacked "
+        "network, in RUN/s<seed> (for a GPU; docs/learn.md).")] = 1,
     device: Annotated[str, typer.Option(help="cpu, cuda or cuda:N.")] = "cpu",
     threads: Annotated[int | None, typer.Option(help="CPU threads for torch.")] = None,
     limit: Annotated[int | None, typer.Option(min=2, help="Only the first N posters per split (a quick test).")] = None,
@@ -108,6 +111,7 @@ def train_poster_command(
                     ("--height", height if height != 64 else None), ("--width", width if width != 44 else None),
                     ("--epochs", epochs), ("--batch-size", batch_size), ("--lr", lr),
                     ("--optimizer", optimizer), ("--augment", augment), ("--seed", seed or None),
+                    ("--stack", stack if stack > 1 else None),
                     ("--device", None if device == "cpu" else device), ("--threads", threads),
                     ("--limit", limit), ("--init", init)):
         if v is not None:
@@ -119,7 +123,7 @@ def train_poster_command(
                       device=device, threads=threads, init=str(init or ""), mixup=mixup, cutmix=cutmix,
                       ema=ema, command=shlex.join(args))
     train_posters(data, run_dir, head, cfg, size=(height, width), min_count=min_count, limit=limit,
-                  resume=resume, quiet=quiet, pos_weight=pos_weight)
+                  resume=resume, quiet=quiet, pos_weight=pos_weight, stack=stack)
 
 
 def ship_poster_command(

@@ -72,7 +72,11 @@ def train_scenes_command(
     scene15_repeat: Annotated[int, typer.Option(help="15-Scene repeats per epoch.")] = 2,
     limit: Annotated[int | None, typer.Option(
         help="At most this many images per dataset and split (a quick pipeline check).")] = None,
-    seed: Annotated[int, typer.Option(help="Random seed (also the Intel6 validation split).")] = 0,
+    seed: Annotated[int, typer.Option(
+        help="Random seed of the training (Intel6's validation split is the same for every seed).")] = 0,
+    stack: Annotated[int, typer.Option(
+        min=1, help="Train this many runs (seeds SEED, SEED+1, ...) at once as one stacked "
+        "network, in RUN/s<seed> (for a GPU; docs/learn.md).")] = 1,
     mixup: MixupOption = 0.0,
     cutmix: CutmixOption = 0.0,
     ema: EmaOption = 0.0,
@@ -104,14 +108,16 @@ def train_scenes_command(
         if value is not None:
             args += [f"--{name}", str(value)]
     args += regularization_args(mixup, cutmix, ema)
-    args += ["--seed", str(seed), "-o", str(run_dir)] + (["--resume"] if resume else [])
+    args += ["--seed", str(seed)] + (["--stack", str(stack)] if stack > 1 else [])
+    args += ["-o", str(run_dir)] + (["--resume"] if resume else [])
     cfg = TrainConfig(data=str(data), arch=arch, arch_args=parse_arch_args(arch_arg),
                       epochs=epochs, batch_size=batch_size, lr=lr, augment=augment, seed=seed,
                       device=device, threads=threads, mixup=mixup, cutmix=cutmix, ema=ema,
                       command=shlex.join(args))
     train_scenes(data, run_dir, size=size, config=cfg, resume=resume, quiet=quiet, limit=limit,
-                 scene15_repeat=scene15_repeat, on_finish=lambda _: None)
-    console.print(f"trained {run_dir}; ship it with `moviemotion ship scenes {run_dir} "
+                 scene15_repeat=scene15_repeat, on_finish=lambda _: None, stack=stack)
+    shown = run_dir if stack == 1 else run_dir / f"s{seed}"
+    console.print(f"trained {run_dir}; ship it with `moviemotion ship scenes {shown} "
                   f"--data {data}`", highlight=False, markup=False)
 
 

@@ -10,8 +10,8 @@ meaning any one of them, so it stays its own class.
 
 **Data.** 15-Scene: the official 1,500 training images and the 1,495 ``val`` images
 (grayscale 128x128). Intel6 (colour 100x100): exact duplicate files are reduced to one
-(duplicates with conflicting labels are dropped), then a seeded, stratified 15 % validation
-split. Every image is resized (area averaging) to ``size`` x ``size`` RGB; 15-Scene's gray
+(duplicates with conflicting labels are dropped), then a stratified 15 % validation split
+(seed :data:`SPLIT_SEED`, the same for every run). Every image is resized (area averaging) to ``size`` x ``size`` RGB; 15-Scene's gray
 images have three equal channels. So that gray is not a shortcut to the indoor classes (only
 15-Scene has them), a seeded half of Intel6's training images is converted to gray too.
 15-Scene's training images are repeated ``scene15_repeat`` times per epoch (augmentation makes
@@ -53,6 +53,9 @@ DATASET_LABELS: dict[str, dict[str, str]] = {
                "mountain": "mountain", "sea": "coast", "street": "street"},
 }
 DATASETS = tuple(DATASET_LABELS)
+#: The seed of Intel6's validation split and of the gray half, whatever a run's own seed:
+#: every run (and every member of an ensemble) validates on the same images.
+SPLIT_SEED = 0
 #: Pixel statistics baked into the network (one number for all channels).
 MEAN, STD = 115.0, 62.0
 
@@ -182,14 +185,21 @@ def dataset_scores(probs: np.ndarray, y: np.ndarray, d: np.ndarray) -> dict[str,
 def train_scenes(data_root: str | Path, run_dir: str | Path, *, size: int = 64,
                  config: Any = None, resume: bool = False, quiet: bool = False,
                  limit: int | None = None, scene15_repeat: int = 2,
-                 on_finish: Callable[[Path], Any] | None = None) -> Path:
+                 on_finish: Callable[[Path], Any] | None = None, stack: int = 1) -> Path:
     """Train the scene classifier with the kit's trainer (``config``: a
     :class:`~moviemotion.learn.train.TrainConfig`); the best epoch maximizes the mean of the
-    two datasets' validation accuracies. Returns the run folder."""
-    from moviemotion.learn.train import TrainConfig, train
+    two datasets' validation accuracies. Returns the run folder. ``stack`` G > 1: G runs of
+    seeds ``config.seed`` .. ``+G-1`` trained at once as one stacked network (for a GPU:
+    :func:`moviemotion.learn.train.train_stacked`), in ``run_dir/s<seed>``."""
+    from dataclasses import replace
+
+    from moviemotion.learn.train import TrainConfig, member_dirs, train, train_stacked
 
     config = config or TrainConfig(arch="resnet")
-    data = load_scene_data(data_root, size, config.seed, scene15_repeat=scene15_repeat, limit=limit)
+    dirs = member_dirs(run_dir, config.seed, stack)
+    if stack > 1 and resume:
+        raise InputError("--resume: a stacked run does not resume (each member keeps its best epoch)")
+    data = load_scene_data(data_root, size, SPLIT_SEED, scene15_repeat=scene15_repeat, limit=limit)
     task = scene_task(size)
 
     def val_metrics(out: np.ndarray) -> dict[str, float]:
@@ -200,13 +210,18 @@ def train_scenes(data_root: str | Path, run_dir: str | Path, *, size: int = 64,
         if on_finish is not None:
             on_finish(path)
 
+    if stack > 1:
+        train_stacked(task, [replace(config, seed=config.seed + g) for g in range(stack)], dirs,
+                      (data.x_train, data.y_train), (data.x_val, data.y_val), quiet=quiet,
+                      val_metrics=val_metrics, select="val_mean_accuracy", on_finish=done)
+        return Path(run_dir)
     return train(task, config, run_dir, (data.x_train, data.y_train), (data.x_val, data.y_val),
                  resume=resume, quiet=quiet, val_metrics=val_metrics,
                  select="val_mean_accuracy", on_finish=done)
 
 
 def evaluate_scenes(model: str | Path, data_root: str | Path, threads: int | None = 2,
-                    seed: int = 0) -> dict[str, Any]:
+                    seed: int = SPLIT_SEED) -> dict[str, Any]:
     """Score an exported scene model (onnxruntime) on both validation sets: per dataset the
     accuracy over its own classes and over all, macro-F1, the confusion matrix over its own
     classes; and the inference speed (images/s at ``threads``, batch 64, from model input)."""
@@ -258,7 +273,7 @@ def ship_scenes(run_dir: str | Path, data_root: str | Path, dest: str | Path | N
         export_cam_onnx(net, staged, task, mirror=mirror, metadata={
             "arch": cfg["arch"], "epoch": ckpt["epoch"], "seed": cfg["seed"],
             "command": cfg.get("command", ""), "data": "15-Scene + Intel6 (docs/scenes.md)"})
-        scores = evaluate_scenes(staged, data_root, threads, cfg["seed"])
+        scores = evaluate_scenes(staged, data_root, threads)
         dest.parent.mkdir(parents=True, exist_ok=True)
         from moviemotion.io import atomic_path
 

@@ -106,23 +106,18 @@ def train_stack(configs: list[TrainConfig], run_dirs: list[str | Path],
     only in ``seed``, ``init`` and ``command``. Each run folder ends as one of :func:`train`
     (``config.json`` also names the stack: ``stack``, ``stack_index``), without ``last.pt``."""
     run_dirs = [Path(d) for d in run_dirs]
-    cfgs = [kit.prepare(EMOTION_TASK, c, d, write=False) for c, d in zip(configs, run_dirs, strict=True)]
-    if any((c.data, c.train_split, c.val_split) != (cfgs[0].data, cfgs[0].train_split,
-                                                     cfgs[0].val_split) for c in cfgs):
+    first = configs[0]
+    if any((c.data, c.train_split, c.val_split) != (first.data, first.train_split,
+                                                     first.val_split) for c in configs):
         raise InputError("stacked runs must train on the same data and splits")
-    train_set, val_set = _splits(cfgs[0])
-    for g, (c, d) in enumerate(zip(cfgs, run_dirs, strict=True)):
-        kit.write_config(EMOTION_TASK, c, d, stack=[str(x) for x in run_dirs], stack_index=g)
-    console.print(f"[bold]{len(cfgs)} x {cfgs[0].arch}[/] stacked on {len(train_set)} "
-                  f"{cfgs[0].train_split} faces, validating on {len(val_set)} {cfgs[0].val_split}; "
+    train_set, val_set = _splits(first)
+    console.print(f"[bold]{len(configs)} x {first.arch}[/] stacked on {len(train_set)} "
+                  f"{first.train_split} faces, validating on {len(val_set)} {first.val_split}; "
                   f"run folders {', '.join(map(str, run_dirs))}")
-    val_metrics = _val_metrics(val_set, train_set)
-
-    kit.fit_stack(EMOTION_TASK, cfgs, run_dirs, train_set, val_set, quiet=quiet,
-                  val_metrics=val_metrics, select="val_acc")
-    for d in run_dirs:
-        finish(d, train_set, val_set)
-    return run_dirs
+    return kit.train_stacked(EMOTION_TASK, list(configs), run_dirs, train_set, val_set,
+                             quiet=quiet, val_metrics=_val_metrics(val_set, train_set),
+                             select="val_acc",
+                             on_finish=lambda d: finish(d, train_set, val_set))
 
 
 def finish(run_dir: str | Path, train_set: FaceSet | None = None,

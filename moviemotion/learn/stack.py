@@ -14,8 +14,8 @@ get alone. :func:`unstack` gives the members back as ordinary state dicts (the s
 the architecture's own), so each is saved, exported and shipped like any run.
 
 Supported layers: ``Conv2d`` (ungrouped), ``BatchNorm2d``, ``Linear``, ReLU, pooling,
-dropout, flatten, identity and :class:`~moviemotion.learn.archs.common.Normalize` with one
-mean/std, inside any container whose own ``forward`` treats channels one by one (sums,
+dropout, flatten, identity and :class:`~moviemotion.learn.archs.common.Normalize` (one mean/std
+or one per channel, the same in every member), inside any container whose own ``forward`` treats channels one by one (sums,
 pooling: ``vgg``, ``resnet``). :func:`stack` checks the stacked network against its members on
 a random batch and refuses (one-line :class:`InputError`) what it cannot stack exactly.
 
@@ -86,9 +86,15 @@ def _stack(mods: Sequence[nn.Module]) -> nn.Module:
     if isinstance(m, nn.AdaptiveAvgPool2d) and m.output_size in (1, (1, 1)):
         return copy.deepcopy(m)
     if isinstance(m, Normalize):
-        if not m.scalar:
-            raise InputError("cannot stack a per-channel Normalize (give one mean and std)")
-        return copy.deepcopy(m)
+        if m.scalar:
+            return copy.deepcopy(m)
+        if any(x.scalar or not (torch.equal(x.mean_t, m.mean_t) and torch.equal(x.inv_std_t, m.inv_std_t))
+               for x in mods):
+            raise InputError("cannot stack networks with different input normalizations")
+        new = copy.deepcopy(m)                  # the members' channel statistics, G times over
+        new.mean_t = m.mean_t.repeat(1, len(mods), 1, 1)
+        new.inv_std_t = m.inv_std_t.repeat(1, len(mods), 1, 1)
+        return new
     if isinstance(m, _SHARED):
         return copy.deepcopy(m)
     children = list(m.named_children())

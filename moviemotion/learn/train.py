@@ -486,6 +486,39 @@ def _setup(net: nn.Module, cfg: TrainConfig, train_b: Batches, device: torch.dev
     return ema, scored, steps_per_epoch, optimizer, scheduler, (use_amp, amp_dtype, scaler)
 
 
+def train_stacked(task: Task, configs: list[TrainConfig], run_dirs: list[str | Path],
+                  train_data: Any, val_data: Any, *, quiet: bool = False,
+                  loss_fn: LossFn | None = None,
+                  val_metrics: Callable[[np.ndarray], dict[str, float]] | None = None,
+                  select: str | None = None,
+                  on_finish: Callable[[Path], Any] | None = None) -> list[Path]:
+    """:func:`train` for G runs at once, as one stacked network (:func:`fit_stack`: for a GPU).
+    The configs may differ only in ``seed``, ``init`` and ``command``. Every option is checked
+    before any work; each run folder ends as one of :func:`train` (``config.json`` also names
+    the stack: ``stack``, ``stack_index``), without ``last.pt`` (a stack does not resume)."""
+    dirs = [Path(d) for d in run_dirs]
+    cfgs = [prepare(task, c, d, write=False) for c, d in zip(configs, dirs, strict=True)]
+    for g, (c, d) in enumerate(zip(cfgs, dirs, strict=True)):
+        write_config(task, c, d, stack=[str(x) for x in dirs], stack_index=g)
+    fit_stack(task, cfgs, dirs, train_data, val_data, quiet=quiet, loss_fn=loss_fn,
+              val_metrics=val_metrics, select=select)
+    for d in dirs:
+        if on_finish is not None:
+            on_finish(d)
+        else:
+            finish(task, d, val_data)
+    return dirs
+
+
+def member_dirs(run_dir: str | Path, seed: int, stack: int) -> list[Path]:
+    """The run folders of a command's ``--stack G`` members: ``RUN/s<seed>`` for the G seeds
+    ``seed .. seed+G-1`` (one run, ``RUN`` itself, when G is 1)."""
+    if stack < 1:
+        raise InputError(f"--stack {stack}: must be 1 or more")
+    run_dir = Path(run_dir)
+    return [run_dir] if stack == 1 else [run_dir / f"s{seed + g}" for g in range(stack)]
+
+
 def fit_stack(task: Task, cfgs: list[TrainConfig], run_dirs: list[Path], train_data: Any,
               val_data: Any, *, quiet: bool = False, loss_fn: LossFn | None = None,
               val_metrics: Callable[[np.ndarray], dict[str, float]] | None = None,

@@ -120,15 +120,23 @@ def train_posters(data_dir: str | Path, run_dir: str | Path, head: str, config: 
                   size: tuple[int, int] = pdata.INPUT_SIZE, min_count: int = 50,
                   genres: Sequence[str] | None = None, limit: int | None = None,
                   cache_dir: str | Path | None = None, resume: bool = False,
-                  quiet: bool = False, pos_weight: bool = False) -> Path:
+                  quiet: bool = False, pos_weight: bool = False, stack: int = 1) -> Path:
     """Train one head (a :class:`~moviemotion.learn.train.TrainConfig` ``config``) in
     ``run_dir``: baselines first (``baselines.json``), then the kit's run files; the
     multilabel evaluation also gets micro/sample F1 at the validation-chosen thresholds.
     ``pos_weight`` (multilabel): weigh each genre's positives by ``sqrt(negatives / positives)``
-    of the training posters (at most 10) in the logistic loss, so rare genres count more."""
-    from moviemotion.learn.train import finish, train
+    of the training posters (at most 10) in the logistic loss, so rare genres count more.
+    ``stack`` G > 1: G runs of seeds ``config.seed`` .. ``+G-1`` trained at once as one
+    stacked network (for a GPU: :func:`moviemotion.learn.train.train_stacked`), in
+    ``run_dir/s<seed>``, each with its own baselines and evaluation."""
+    from dataclasses import replace
+
+    from moviemotion.learn.train import finish, member_dirs, train, train_stacked
 
     run_dir = Path(run_dir)
+    dirs = member_dirs(run_dir, config.seed, stack)
+    if stack > 1 and resume:
+        raise InputError("--resume: a stacked run does not resume (each member keeps its best epoch)")
     names, tr, va = load(data_dir, head, size, min_count, genres, limit,
                          cache_dir if cache_dir is not None else run_dir.parent / ".cache")
     task = make_task(head, names, tr[0])
@@ -136,9 +144,12 @@ def train_posters(data_dir: str | Path, run_dir: str | Path, head: str, config: 
         import json
 
         task = Task.from_dict(json.loads((run_dir / "config.json").read_text())["task"])
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if not (run_dir / "baselines.json").is_file():
-        atomic_write_json(run_dir / "baselines.json", baselines(task, tr, va, config.seed))
+    measured = None
+    for d in dirs:
+        d.mkdir(parents=True, exist_ok=True)
+        if not (d / "baselines.json").is_file():
+            measured = measured or baselines(task, tr, va, config.seed)
+            atomic_write_json(d / "baselines.json", measured)
 
     def on_finish(folder: Path) -> None:
         result = finish(task, folder, va)
@@ -156,8 +167,14 @@ def train_posters(data_dir: str | Path, run_dir: str | Path, head: str, config: 
 
         pos = np.asarray(tr[1], np.float64).sum(axis=0)
         weight = np.clip(np.sqrt((len(tr[1]) - pos) / np.maximum(pos, 1)), 1.0, 10.0)
-        atomic_write_json(run_dir / "pos_weight.json", dict(zip(names, weight.round(3).tolist(), strict=True)))
-        loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(weight, dtype=torch.float32))
+        for d in dirs:
+            atomic_write_json(d / "pos_weight.json", dict(zip(names, weight.round(3).tolist(), strict=True)))
+        loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(weight, dtype=torch.float32,
+                                                                     device=config.device))
+    if stack > 1:
+        train_stacked(task, [replace(config, seed=config.seed + g) for g in range(stack)], dirs,
+                      tr, va, quiet=quiet, on_finish=on_finish, loss_fn=loss_fn)
+        return run_dir
     return train(task, config, run_dir, tr, va, resume=resume, quiet=quiet, on_finish=on_finish,
                  loss_fn=loss_fn)
 

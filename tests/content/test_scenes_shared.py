@@ -93,3 +93,28 @@ def test_train_scenes_command_takes_the_kits_regularization(scenes_dir, tmp_path
     config = json.loads((run / "config.json").read_text())
     assert config["mixup"] == 0.2 and config["ema"] == 0.9 and config["cutmix"] == 0.0
     assert "--mixup 0.2 --ema 0.9" in config["command"]
+
+
+def test_stacked_scene_runs_share_one_validation_split(scenes_dir, tmp_path):
+    """`train scenes --stack 2 --seed 5`: two ordinary runs (seeds 5 and 6) trained at once;
+    both validate on the same images as a seed-0 run (the split does not follow the seed)."""
+    import subprocess
+    import sys
+
+    run = tmp_path / "stack"
+    r = subprocess.run([sys.executable, "-m", "moviemotion", "train", "scenes", "--data", str(scenes_dir),
+                        "--size", "32", "-A", "width=4", "--epochs", "1", "--batch-size", "16",
+                        "--limit", "12", "--threads", "1", "--seed", "5", "--stack", "2", "-q",
+                        "-o", str(run)], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert f"ship scenes {run / 's5'}" in " ".join((r.stdout + r.stderr).split())
+    sets = []
+    for index, seed in enumerate((5, 6)):
+        config = json.loads((run / f"s{seed}" / "config.json").read_text())
+        assert config["seed"] == seed and config["stack_index"] == index
+        assert (run / f"s{seed}" / "best.pt").is_file()
+        with np.load(run / f"s{seed}" / "validation_sets.npz") as z:
+            sets.append((z["y"].copy(), z["d"].copy()))
+    alone = load_scene_data(scenes_dir, size=32, seed=0, limit=12, train=False)
+    for y, d in sets:
+        assert np.array_equal(y, alone.y_val) and np.array_equal(d, alone.d_val)

@@ -57,6 +57,27 @@ def test_stacked_network_computes_its_members(arch: str, kw: dict) -> None:
         assert all(torch.equal(state[k], own[k]) for k in own)
 
 
+def test_per_channel_normalization_stacks_for_colour_inputs() -> None:
+    """A colour task normalized per channel (the posters'): the stacked network repeats the
+    channel statistics per member and still computes its members; different statistics are
+    refused."""
+    colour = Task("posters", (3, 20, 16), ("x", "y"), "multilabel", mean=[90.0, 80.0, 70.0],
+                  std=[60.0, 55.0, 50.0])
+    nets = _members("resnet", colour, n=2, width=4)
+    big = stack(nets, colour.input_shape)
+    x = torch.rand(4, 3, 20, 16) * 255
+    for n in [*nets, big]:
+        n.eval()
+    with torch.no_grad():
+        want = torch.cat([n(x) for n in nets], dim=1)
+        got = big(stacked_input(x, 2))
+    torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
+    other = Task("posters", (3, 20, 16), ("x", "y"), "multilabel", mean=[1.0, 2.0, 3.0],
+                 std=[60.0, 55.0, 50.0])
+    with pytest.raises(InputError, match="different input normalizations"):
+        stack([nets[0], archs.build("resnet", other, width=4)], colour.input_shape)
+
+
 def test_members_keep_their_own_gradients_and_batch_statistics() -> None:
     """Member g's loss on its own batch gives it the gradient it gets alone (train mode:
     batch-norm statistics over its own batch), and nothing from the other members."""

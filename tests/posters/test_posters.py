@@ -176,3 +176,33 @@ def test_an_ensemble_ships_as_one_model_scored_like_one(tiny_runs: dict[str, Pat
     assert len(card["thresholds"]) == len(pred.classes) and "member 2" in path.with_suffix(".md").read_text()
     with pytest.raises(ModelError, match="another poster task"):
         ship(first, tmp_path / "bad.onnx", members=[tiny_runs["single"]])
+
+
+def test_a_stack_trains_one_ordinary_run_per_seed(posters_dir: Path, tmp_path: Path):
+    """`train poster --stack 2`: two runs of seeds 3 and 4 in RUN/s3 and RUN/s4, each with the
+    baselines, the positive weights, an evaluation and a model; the seeds start apart, so
+    the members' best weights differ."""
+    import subprocess
+    import sys
+
+    import torch
+
+    run = tmp_path / "stacked"
+    r = subprocess.run([sys.executable, "-m", "moviemotion", "train", "poster", "--data", str(posters_dir),
+                        "--arch", "vgg", "-A", "width=4", "--height", "32", "--width", "24",
+                        "--min-count", "5", "--epochs", "2", "--batch-size", "16", "--threads", "1",
+                        "--seed", "3", "--stack", "2", "--pos-weight", "-q", "-o", str(run)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    states = []
+    for index, seed in enumerate((3, 4)):
+        member = run / f"s{seed}"
+        for name in ("baselines.json", "pos_weight.json", "evaluation.json", "model.onnx", "metrics.csv"):
+            assert (member / name).is_file(), (member, name)
+        config = json.loads((member / "config.json").read_text())
+        assert config["seed"] == seed and config["stack_index"] == index
+        assert "--stack 2" in config["command"]
+        assert len((member / "metrics.csv").read_text().splitlines()) == 3   # header + 2 epochs
+        states.append(torch.load(member / "best.pt", weights_only=False)["model"])
+    first = next(k for k, v in states[0].items() if v.dtype.is_floating_point and v.ndim == 4)
+    assert not torch.equal(states[0][first], states[1][first])
