@@ -70,3 +70,35 @@ class Ensemble:
         return [{"name": p.name, "sha256": file_sha256(p),
                  "mirror_averaged": m.metadata.get("mirror_averaged") == "true"}
                 for p, m in zip(self.paths, self.members, strict=True)]
+
+
+def greedy_selection(probabilities: Sequence[np.ndarray], score: Callable[[np.ndarray], float],
+                     max_members: int) -> tuple[list[int], list[float]]:
+    """Forward selection of ensemble members (Caruana et al. 2004, without replacement): start
+    from the best single member, then add the member whose mean with the chosen ones scores
+    highest, while that improves the score (higher is better) and fewer than ``max_members``
+    are chosen. Returns (chosen indices in order, the score after each addition). The scores
+    are measured on the data they choose by, so they lean optimistic."""
+    if not probabilities:
+        raise InputError("an ensemble needs at least one member")
+    if max_members < 1:
+        raise InputError(f"max_members {max_members}: must be 1 or more")
+    probs = [np.asarray(p, np.float64) for p in probabilities]
+    singles = [score(p) for p in probs]
+    chosen = [int(np.argmax(singles))]
+    history = [float(singles[chosen[0]])]
+    total = probs[chosen[0]].copy()
+    while len(chosen) < min(max_members, len(probs)):
+        best, best_score = None, history[-1]
+        for i, p in enumerate(probs):
+            if i in chosen:
+                continue
+            s = score((total + p) / (len(chosen) + 1))
+            if s > best_score:
+                best, best_score = i, s
+        if best is None:
+            break
+        chosen.append(best)
+        history.append(float(best_score))
+        total += probs[best]
+    return chosen, history

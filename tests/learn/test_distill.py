@@ -24,7 +24,7 @@ from moviemotion.learn.distill import (  # noqa: E402
     soften,
     teacher_probabilities,
 )
-from moviemotion.learn.ensemble import Ensemble, average  # noqa: E402
+from moviemotion.learn.ensemble import Ensemble, average, greedy_selection  # noqa: E402
 from moviemotion.learn.train import TrainConfig, load_checkpoint, train  # noqa: E402
 
 TASK = Task("blocks", (1, 16, 16), ("a", "b", "c"), "multiclass", mean=60.0, std=70.0)
@@ -326,3 +326,38 @@ def test_gpu_recipe_smoke_run(tmp_path):
     assert names[0] == "student/best.pt" and {"teacher0/best.pt", "warm/best.pt"} <= set(names)
     probe = list(csv.DictReader(open(tmp_path / "work" / "warm-probe" / "metrics.csv")))
     assert len(probe) == 2                     # timed by the faster of two epochs (warm device)
+
+
+def test_greedy_selection_adds_members_only_while_they_help() -> None:
+    """Three members sure on different parts of the labels and one always wrong, scored by
+    the log-likelihood: the selection takes the best single one, then the members whose mean
+    scores better, and never the wrong one (it would lower the score)."""
+    y = np.arange(12) % 3
+    eye = np.eye(3)
+
+    def member(right: np.ndarray, confidence: float) -> np.ndarray:
+        p = np.full((12, 3), (1 - confidence) / 2)
+        p[right, y[right]] = confidence
+        wrong = ~right
+        p[wrong] = (1 - confidence) / 2
+        p[wrong, (y[wrong] + 1) % 3] = confidence
+        return p
+
+    idx = np.arange(12)
+    good = member(idx < 8, 0.6)                  # right on 8 of 12
+    second = member(idx >= 4, 0.7)               # right on 8 of 12, other ones, more sure
+    third = member((idx < 4) | (idx >= 8), 0.5)
+    bad = eye[(y + 2) % 3]                       # always wrong, fully sure
+    def loglik(p: np.ndarray) -> float:
+        return float(np.log(np.clip(p[np.arange(12), y], 1e-6, 1)).mean())
+
+    members = [bad, good, second, third]
+    chosen, history = greedy_selection(members, loglik, max_members=4)
+    assert chosen[0] == int(np.argmax([loglik(m) for m in members])) == 2
+    assert len(chosen) >= 2 and 0 not in chosen
+    assert all(b > a for a, b in zip(history, history[1:], strict=False))
+    assert history[-1] == pytest.approx(loglik(np.mean([members[i] for i in chosen], axis=0)))
+    one, _ = greedy_selection(members, loglik, max_members=1)
+    assert one == [2]
+    with pytest.raises(InputError):
+        greedy_selection([], loglik, 3)
