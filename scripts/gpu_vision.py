@@ -1,12 +1,21 @@
 """The prepared GPU run of the scene and poster models (docs/scenes.md, docs/posters.md).
 
-On the GPU machine (the device tool's $OUT receives the results):
+Here, first: pack the images to travel (one 53 MB file: scenes at 96 x 96, JPEG q80; train and
+val posters as WebP q85, under their own names), and copy the scene checkpoint the poster runs
+start from:
 
-    python3 scripts/gpu_vision.py --data .gl/gpu6/data --init .gl/gpu6/scene_init.pt --budget 470
+    .venv/bin/python scripts/gpu_vision.py --pack ../shared/data --data .gl/gpu6/data
+    cp runs/scenes-r96-w24-e30/best.pt .gl/gpu6t/scene_init.pt
 
-Here, as a dry run (CPU, a few images, one epoch per run, ~2 min):
+a dry run (CPU, a few images, one epoch per run, ~1 min):
 
-    .venv/bin/python scripts/gpu_vision.py --data .gl/gpu6/data --init .gl/gpu6/scene_init.pt --smoke
+    .venv/bin/python scripts/gpu_vision.py --data .gl/gpu6/data --init .gl/gpu6t/scene_init.pt --smoke
+
+then on the GPU machine (device tool: a trimmed tree as in docs/emotion.md, carry
+[".gl/gpu6t/data.tar.gz", ".gl/gpu6t/scene_init.pt"], timeout_s 590; $OUT receives the results):
+
+    mkdir -p .gl/gpu6 && tar xzf .gl/gpu6t/data.tar.gz -C .gl/gpu6 &&
+    python3 scripts/gpu_vision.py --data .gl/gpu6/data --init .gl/gpu6t/scene_init.pt --budget 445
 
 It starts every training job at once (each a `moviemotion train scenes|poster --stack G` on one
 device: G seeds as one stacked network), starts the poster runs warm-started from this run's
@@ -90,13 +99,31 @@ def best_member(run: Path, column: str) -> Path | None:
     return best
 
 
+def stand_in_for_pyav(work: Path) -> list[str]:
+    """The package's command line imports PyAV (video decoding) on start; training needs none
+    of it. A GPU machine's image may lack it (the H200's did, 2026-11-28): then an empty
+    ``av`` package in ``work/stubs`` lets the training commands start. Returns the extra
+    import paths."""
+    import importlib.util
+
+    if importlib.util.find_spec("av") is not None:
+        return []
+    stub = work / "stubs" / "av"
+    stub.mkdir(parents=True, exist_ok=True)
+    for name in ("__init__.py", "error.py"):
+        (stub / name).write_text('"""Stand-in for PyAV on a training-only machine (scripts/gpu_vision.py)."""\n')
+    sys.path.insert(0, str(stub.parent))
+    return [str(stub.parent)]
+
+
 def train_all(work: Path, data: Path, init: str, device: str, budget: float, smoke: bool,
               log) -> dict[str, dict]:
     start = time.monotonic()
     pending = jobs(data, init, smoke)
     running: dict[str, tuple[subprocess.Popen, float]] = {}
     state: dict[str, dict] = {}
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
+    paths = stand_in_for_pyav(work) + [str(ROOT)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": os.pathsep.join(paths)}
 
     def launch(job: dict) -> None:
         args = [sys.executable, "-m", "moviemotion", *job["args"], "--device", device,
@@ -190,15 +217,56 @@ def score_members(work: Path, device: str, smoke: bool) -> tuple[dict, dict]:
     return outs | {"truth": truth}, scores
 
 
+def pack(src: Path, data: Path) -> Path:
+    """Copy the scene and poster data from ``src`` (../shared/data) to ``data`` re-encoded to
+    travel (see the module docstring), then tar it as ``data/../../gpu6t/data.tar.gz``."""
+    import csv
+    import shutil
+
+    import cv2
+
+    def write(img: np.ndarray, dest: Path, ext: str, flag: int, quality: int) -> None:
+        ok, buf = cv2.imencode(ext, img, [flag, quality])
+        if not ok:
+            raise SystemExit(f"{dest}: could not encode")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(buf.tobytes())
+
+    for ds in ("scene15", "intel6"):
+        (data / "scenes" / ds).mkdir(parents=True, exist_ok=True)
+        shutil.copy(src / "scenes" / ds / "labels.csv", data / "scenes" / ds / "labels.csv")
+        for r in csv.DictReader(open(src / "scenes" / ds / "labels.csv")):
+            img = cv2.imread(str(src / "scenes" / ds / r["path"]), cv2.IMREAD_UNCHANGED)
+            img = cv2.resize(img, (96, 96), interpolation=cv2.INTER_AREA)
+            write(img, data / "scenes" / ds / r["path"], ".jpg", cv2.IMWRITE_JPEG_QUALITY, 80)
+    (data / "posters").mkdir(parents=True, exist_ok=True)
+    for f in ("train.csv", "val.csv"):                 # never the held-back test posters
+        shutil.copy(src / "posters" / f, data / "posters" / f)
+        for r in csv.DictReader(open(src / "posters" / f)):
+            img = cv2.imread(str(src / "posters" / "images" / f"{r['Id']}.jpg"), cv2.IMREAD_UNCHANGED)
+            write(img, data / "posters" / "images" / f"{r['Id']}.jpg", ".webp", cv2.IMWRITE_WEBP_QUALITY, 85)
+    dest = data.parent.parent / "gpu6t" / "data.tar.gz"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(dest, "w:gz", compresslevel=1) as tar:
+        tar.add(data, arcname="data")
+    return dest
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, required=True)
-    ap.add_argument("--init", required=True, help="the scene checkpoint the first poster runs start from")
+    ap.add_argument("--init", help="the scene checkpoint the first poster runs start from")
+    ap.add_argument("--pack", type=Path, metavar="SRC", help="pack SRC's images into --data and a tar")
     ap.add_argument("--budget", type=float, default=470, help="seconds of training, all jobs")
     ap.add_argument("--device", default=None)
     ap.add_argument("--max-members", type=int, default=7)
     ap.add_argument("--smoke", action="store_true")
     a = ap.parse_args()
+    if a.pack:
+        print(f"wrote {pack(a.pack, a.data)}")
+        return 0
+    if not a.init:
+        ap.error("--init is needed to train")
     import torch
 
     device = a.device or ("cuda" if torch.cuda.is_available() else "cpu")
