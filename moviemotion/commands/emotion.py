@@ -240,19 +240,24 @@ def ship_emotion_command(
         help="Re-export the best checkpoint mirror-averaged and score that exact file.")] = False,
     dest: Annotated[Path | None, typer.Option(
         help="Where to install (default: the package's emotion/weights/default.onnx).")] = None,
+    int8: Annotated[bool, typer.Option(
+        "--int8", help="Ship the model quantized to 8-bit integers (calibrated on 512 training "
+        "faces) and score that exact file: several times faster on CPUs.")] = False,
+    note: Annotated[str | None, typer.Option(
+        help="A line for the model card, e.g. how the run's --init was made.")] = None,
 ) -> None:
     """Install a finished run's model as the shipped emotion model, with its model card
     (``default.json`` and ``default.md`` beside it: command, data, seed, scores).
 
-    Example: `moviemotion ship emotion runs/vgg32-e45 --mirror`
+    Example: `moviemotion ship emotion runs/vgg32-e45 --mirror --int8`
     """
     from moviemotion.emotion.export import ship
 
-    path = ship(run_dir, dest, mirror=mirror)
+    path = ship(run_dir, dest, mirror=mirror, int8=int8, **({"note": note} if note else {}))
     card = json.loads(path.with_suffix(".json").read_text())
     full = card["metrics"].get("full", {})
     console.print(f"shipped {run_dir} as {path} ({card['val_split']} accuracy "
-                  f"{full.get('accuracy', float('nan')):.2%}, mirror-averaged: {mirror})",
+                  f"{full.get('accuracy', float('nan')):.2%}, mirror-averaged: {mirror}, int8: {int8})",
                   highlight=False)
 
 

@@ -33,8 +33,12 @@ def export_onnx(net, path: str | os.PathLike[str], metadata: dict[str, Any] | No
     return export(net, path, EMOTION_TASK, metadata=metadata, mirror=mirror, **ONNX_LAYOUT)
 
 
+#: Training faces (a seeded draw) that calibrate an int8 model's activation ranges.
+CALIBRATION_FACES = 512
+
+
 def ship(run_dir: str | os.PathLike[str], dest: str | os.PathLike[str] | None = None,
-         mirror: bool = False, **extra: Any) -> Path:
+         mirror: bool = False, int8: bool = False, **extra: Any) -> Path:
     """Install a finished run's ``model.onnx`` as the package's default model.
 
     Copies it to ``dest`` (default ``moviemotion/emotion/weights/default.onnx``) and writes
@@ -45,6 +49,10 @@ def ship(run_dir: str | os.PathLike[str], dest: str | os.PathLike[str] | None = 
     ``mirror``: re-export the best checkpoint with mirror-image averaging baked in and score
     that exact file on the run's validation split, so the card's numbers are those of the
     shipped model.
+
+    ``int8``: ship the model quantized to 8-bit integers (:func:`moviemotion.learn.onnx.quantize_int8`,
+    calibrated on :data:`CALIBRATION_FACES` training faces drawn with seed 0) and score that
+    exact file; the card keeps the float model's scores under ``quantized.float_metrics``.
     """
     from moviemotion.emotion.predictor import DEFAULT_MODEL
     from moviemotion.io import atomic_write_bytes
@@ -73,6 +81,9 @@ def ship(run_dir: str | os.PathLike[str], dest: str | os.PathLike[str] | None = 
     onnx_file = run_dir / "model.onnx"
     if mirror:
         card["metrics"], onnx_file = _export_mirrored(run_dir, cfg, best["epoch"])
+    if int8:
+        card["metrics"], onnx_file, card["quantized"] = _quantized(run_dir, cfg, onnx_file,
+                                                                   card["metrics"])
     card["mirror_averaged"] = mirror
     atomic_write_bytes(dest, onnx_file.read_bytes())
     write_card(dest, card)
@@ -89,9 +100,37 @@ def _export_mirrored(run_dir: Path, cfg: dict, epoch: int) -> tuple[dict, Path]:
     net, _ = load_checkpoint(run_dir / "best.pt")
     path = export_onnx(net, run_dir / "model-mirror.onnx", mirror=True, metadata={
         "arch": cfg["arch"], "epoch": epoch, "seed": cfg["seed"], "command": cfg["command"]})
+    return _score(path, cfg, run_dir / "mirror", f"{cfg['arch']} epoch {epoch}, mirror-averaged"), path
+
+
+def _quantized(run_dir: Path, cfg: dict, src: Path, float_metrics: dict) -> tuple[dict, Path, dict]:
+    """``src`` quantized to int8 next to it (``*-int8.onnx``), scored (reports in
+    ``run_dir/int8/``); returns (its metrics, its path, the card's ``quantized`` record)."""
+    import numpy as np
+
+    from moviemotion.emotion.data import load
+    from moviemotion.learn.onnx import quantize_int8
+
+    train = load(cfg["data"], cfg["train_split"])
+    pick = np.random.default_rng(0).choice(len(train.y), min(CALIBRATION_FACES, len(train.y)),
+                                           replace=False)
+    path = quantize_int8(src, src.with_name(src.stem + "-int8.onnx"), train.x[np.sort(pick)])
+    metrics = _score(path, cfg, run_dir / "int8", f"{cfg['arch']} int8 ({src.name})")
+    return metrics, path, {"scheme": "static int8 QDQ: weights s8 per channel, activations u8 "
+                                     "(onnxruntime quantize_static, min-max calibration)",
+                           "calibration": f"{len(pick)} {cfg['train_split']} faces, seed 0",
+                           "float_metrics": float_metrics}
+
+
+def _score(path: Path, cfg: dict, report_dir: Path, title: str) -> dict:
+    """The exported model at ``path`` scored with Predictor on the run's validation split
+    (full and de-duplicated; report files in ``report_dir``)."""
+    from moviemotion.emotion.data import load
+    from moviemotion.emotion.evaluate import evaluate, write_report
+    from moviemotion.emotion.predictor import Predictor
+
     result = evaluate(Predictor(path).predict, load(cfg["data"], cfg["val_split"]),
                       reference=load(cfg["data"], cfg["train_split"]))
-    write_report(result, run_dir / "mirror", title=f"{cfg['arch']} epoch {epoch}, mirror-averaged")
-    metrics = {k: {"n": v.n, "accuracy": v.accuracy, "macro_f1": v.macro_f1}
-               for k, v in result.items() if hasattr(v, "accuracy")}
-    return metrics, path
+    write_report(result, report_dir, title=title)
+    return {k: {"n": v.n, "accuracy": v.accuracy, "macro_f1": v.macro_f1}
+            for k, v in result.items() if hasattr(v, "accuracy")}

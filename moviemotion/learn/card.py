@@ -65,8 +65,16 @@ def card_markdown(card: dict[str, Any], title: str | None = None) -> str:
         rows.append(("resumed with", "; ".join(f"`{c}`" for c in card["resumed_with"])))
     for i, m in enumerate(card.get("members") or [], 1):       # an ensemble's networks
         rows.append((f"member {i}", f"`{m.get('command')}` (best epoch {m.get('best_epoch')})"))
+    if card.get("note"):
+        rows.append(("note", str(card["note"])))
     if card.get("mirror_averaged") is not None:
         rows.append(("mirror-averaged", str(card["mirror_averaged"]).lower()))
+    if card.get("quantized"):
+        q = card["quantized"]
+        floats = ", ".join(f"{k} {v['accuracy']:.4f}" for k, v in (q.get("float_metrics") or {}).items()
+                           if isinstance(v, dict) and "accuracy" in v)
+        rows.append(("int8", f"{q.get('scheme')}; calibrated on {q.get('calibration')}"
+                             + (f"; the float model's accuracy: {floats}" if floats else "")))
     if card.get("file"):
         f = card["file"]
         rows.append(("file", f"`{f['name']}`, {f['bytes']:,} bytes, sha256 `{f['sha256'][:16]}...`"))

@@ -268,6 +268,89 @@ class Predictor:
         return f"{type(self).__name__}({str(self.path)!r})"
 
 
+#: Where :func:`quantize_int8` stops: these operators and everything after them stay float
+#: (so probabilities still sum to 1 and unit vectors stay unit length).
+FLOAT_TAIL_OPS = ("Softmax", "Sigmoid", "LpNormalization", "ReduceL2")
+
+
+def _float_tail(proto) -> list[str]:
+    """Names of the nodes from the first output activation on (see :data:`FLOAT_TAIL_OPS`)."""
+    consumers: dict[str, list] = {}
+    for node in proto.graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+    todo = [n for n in proto.graph.node if n.op_type in FLOAT_TAIL_OPS]
+    tail: dict[str, None] = {}
+    while todo:
+        node = todo.pop()
+        if node.name in tail:
+            continue
+        tail[node.name] = None
+        for out in node.output:
+            todo.extend(consumers.get(out, []))
+    return list(tail)
+
+
+def quantize_int8(src: str | os.PathLike[str], dest: str | os.PathLike[str],
+                  calibration: np.ndarray, batch: int = 64) -> Path:
+    """Write ``src`` quantized to 8-bit integers at ``dest`` (atomically; returns ``dest``):
+    onnxruntime's static quantization in QDQ form, weights signed 8-bit per output channel,
+    activations unsigned 8-bit with ranges calibrated (min-max) on ``calibration``, inputs as
+    the model takes them (e.g. a few hundred training images, never validation ones). The
+    metadata of ``src`` is kept, with ``quantized`` added (the scheme and the calibration
+    count). Int8 convolutions run several times faster on CPUs with VNNI and still faster on
+    plain AVX2 ones; the caller measures what it costs in accuracy."""
+    import tempfile
+
+    import onnx
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        CalibrationMethod,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    src, dest = Path(src), Path(dest)
+    proto = onnx.load(str(src))
+    input_name = proto.graph.input[0].name
+    calibration = np.asarray(calibration, np.float32)
+    if len(calibration) == 0 or not np.isfinite(calibration).all():
+        raise InputError("int8 calibration needs some finite example inputs")
+
+    class Reader(CalibrationDataReader):
+        def __init__(self) -> None:
+            self.start = 0
+
+        def get_next(self) -> dict[str, np.ndarray] | None:
+            if self.start >= len(calibration):
+                return None
+            chunk = calibration[self.start:self.start + batch]
+            self.start += batch
+            return {input_name: chunk}
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pre, out = Path(tmp) / "pre.onnx", Path(tmp) / "int8.onnx"
+        quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
+        quantize_static(str(pre), str(out), Reader(), quant_format=QuantFormat.QDQ,
+                        per_channel=True, activation_type=QuantType.QUInt8,
+                        nodes_to_exclude=_float_tail(onnx.load(str(pre))),
+                        weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.MinMax,
+                        extra_options={"WeightSymmetric": True, "ActivationSymmetric": False})
+        q = onnx.load(str(out))
+        del q.metadata_props[:]
+        q.metadata_props.extend(proto.metadata_props)
+        entry = q.metadata_props.add()
+        entry.key = "quantized"
+        entry.value = json.dumps({"scheme": "static int8 QDQ (weights s8 per channel, "
+                                            "activations u8, min-max calibration)",
+                                  "calibration_inputs": len(calibration)})
+        with atomic_path(dest) as final:
+            onnx.save(q, str(final))
+    return dest
+
+
 def _shape(shape: Sequence[Any]) -> str:
     return "(" + ", ".join("N" if not isinstance(d, int) else str(d) for d in shape) + ")"
 

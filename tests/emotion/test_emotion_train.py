@@ -73,3 +73,26 @@ def test_bad_options(tiny_npz: Path, tmp_path: Path) -> None:
         train(_config(tiny_npz, augment="wild"), tmp_path / "x")
     with pytest.raises(ModelError, match="checkpoint not found"):   # D9: a model file, exit 4
         load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_ship_int8_scores_the_quantized_file(tiny_npz: Path, tmp_path: Path) -> None:
+    """`ship emotion RUN --mirror --int8`: the installed file is the quantized mirror model,
+    the card's scores are that file's (the float model's kept beside them), and its
+    probabilities still sum to 1."""
+    import numpy as np
+    import onnx
+
+    from moviemotion.emotion import Predictor
+    from moviemotion.emotion.export import ship
+
+    run = train(_config(tiny_npz, epochs=4, augment="light"), tmp_path / "run", quiet=True)
+    dest = ship(run, tmp_path / "w" / "default.onnx", mirror=True, int8=True)
+    assert "QuantizeLinear" in [n.op_type for n in onnx.load(str(dest)).graph.node]
+    assert dest.read_bytes() == (run / "model-mirror-int8.onnx").read_bytes()
+    card = json.loads(dest.with_suffix(".json").read_text())
+    assert card["mirror_averaged"] is True and card["quantized"]["calibration"] == "84 Training faces, seed 0"  # all of them (< 512)
+    ev = json.loads((run / "int8" / "evaluation.json").read_text())
+    assert card["metrics"]["full"]["accuracy"] == ev["full"]["accuracy"]
+    assert card["quantized"]["float_metrics"]["full"]["n"] == card["metrics"]["full"]["n"]
+    x = np.random.default_rng(0).integers(0, 256, (5, 48, 48)).astype(np.uint8)
+    np.testing.assert_allclose(Predictor(dest).predict(x).sum(1), 1, atol=1e-5)

@@ -30,6 +30,14 @@ def test_card_json_and_markdown(tmp_path: Path) -> None:
     assert "| val | 0.8000 | 10 |" in md                       # accuracy, n
     assert "| coast | 4 | 1 |" in md and "seed 7" in md
     assert card_markdown(stored) == md
+    assert "int8" not in md and "| note |" not in md
+    quantized = {**stored, "note": "warm start: the recipe's warm teacher",
+                 "quantized": {"scheme": "static int8 QDQ", "calibration": "512 Training faces, seed 0",
+                               "float_metrics": {"val": {"n": 10, "accuracy": 0.81}}}}
+    md = card_markdown(quantized)
+    assert "| int8 | static int8 QDQ; calibrated on 512 Training faces, seed 0; the float model's " \
+           "accuracy: val 0.8100 |" in md
+    assert "| note | warm start: the recipe's warm teacher |" in md
 
 
 def test_ship_a_run_with_its_card(tmp_path: Path) -> None:
