@@ -10,7 +10,8 @@ image of anyone.
 Samples of a class do not all read as that class to an emotion model (FER classes overlap,
 and PCA mixes are blurrier than photos). So the fit also keeps, per class, ``keep`` seeded
 samples (by their coefficients) that the shipped emotion model read as their class at fit
-time: those are the demo's faces (:meth:`FaceModel.chosen`). That selection is stated in
+time and that the default face detector finds in seat-camera frames: those are the demo's
+faces (:meth:`FaceModel.chosen`). That selection is stated in
 docs/faces.md; re-run the fit after the default emotion model changes.
 
 Made with (about a minute on 2 cores)::
@@ -168,18 +169,49 @@ def _variants(faces: np.ndarray) -> np.ndarray:
 def choose(model: FaceModel, keep: int = 24, candidates: int = 1500, seed: int = 0) -> dict[str, np.ndarray]:
     """Per class, the first ``keep`` of ``candidates`` seeded samples that the default emotion
     model reads as their class, also a little darker, brighter, tilted and shifted
-    (:data:`VARIANTS`), as the demo shows them."""
+    (:data:`VARIANTS`), and that the default face detector finds in seat-camera frames as the
+    demo shows them (:func:`_found`)."""
     from moviemotion.emotion import Predictor
+    from moviemotion.faces import make_detector
 
     predictor = Predictor(threads=2)
+    detector = make_detector(detect_width=320, min_face=0.15)
     rng = np.random.default_rng(seed)
     chosen = {}
     for c, name in enumerate(model.classes):
         z = model.sample(name, candidates, rng)
-        views = _variants(model.render(name, z))
+        faces = model.render(name, z)
+        views = _variants(faces)
         read = predictor.predict(views.reshape(-1, SIZE, SIZE)).argmax(1).reshape(len(VARIANTS), -1)
-        chosen[name] = z[(read == c).all(0)][:keep]
+        picked = []
+        for i in np.flatnonzero((read == c).all(0)):
+            if len(picked) == keep:
+                break
+            if _found(faces[i], detector):
+                picked.append(i)
+        chosen[name] = z[np.array(picked, dtype=int)]
     return chosen
+
+
+#: The detection score a chosen face needs in every test frame (a margin over what the
+#: detector accepts, so that the demo's moving, blinking, relit faces stay found).
+FOUND_SCORE = 0.5
+
+
+def _found(face: np.ndarray, detector) -> bool:
+    """Whether ``detector`` finds ``face`` with a score of at least :data:`FOUND_SCORE` in each
+    of four seat-camera frames (640 x 480, the demo seats' skin tones, hair, face sizes and a
+    little roll)."""
+    from moviemotion.samples.faces import HAIRS, TONES, background, paste_face
+
+    for k, (side, roll) in enumerate(((200, 0.0), (230, 4.0), (250, -4.0), (210, 0.0))):
+        frame = background((640, 480), seed=k).copy()
+        paste_face(frame, face, (320 - side / 2, 0.46 * 480 - side / 2, side, side), roll=roll,
+                   tone=TONES[k], hair=HAIRS[k], whole=True)
+        found = detector.detect(frame.mean(axis=2).astype(np.uint8))
+        if not len(found) or float(np.max(found.scores)) < FOUND_SCORE:
+            return False
+    return True
 
 
 def save(model: FaceModel, chosen: dict[str, np.ndarray], out: str | Path, settings: str) -> Path:

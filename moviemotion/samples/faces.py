@@ -135,6 +135,11 @@ def _draw_mouth(img, cx, my, w, h, expression, style) -> None:
         cv2.line(img, _pt(cx - 0.15 * w, my), _pt(cx + 0.15 * w, my), lip, thick + 1, aa)
 
 
+#: Skin tones (RGB gains on the gray faces) and hair colors of the synthetic viewers.
+TONES = ((1.05, 0.86, 0.72), (0.85, 0.66, 0.52), (1.1, 0.95, 0.85), (0.95, 0.75, 0.6))
+HAIRS = ((60, 42, 30), (25, 20, 18), (150, 110, 60), (90, 90, 95))
+
+
 def background(size: tuple[int, int], seed: int = 0) -> np.ndarray:
     """A dim cinema-seat backdrop (RGB): a vertical gradient and a seat back, no texture noise."""
     w, h = size

@@ -30,7 +30,7 @@ import numpy as np
 
 from moviemotion.io import atomic_write_text
 from moviemotion.samples import clips as synth
-from moviemotion.samples.faces import background, paste_face
+from moviemotion.samples.faces import HAIRS, TONES, background, paste_face
 
 #: The movie's scenes: (start second, end second, the feeling it provokes), for 24 s.
 SCENES = (
@@ -81,9 +81,6 @@ def default_seats(n: int = 4) -> list[Seat]:
     return seats
 
 
-#: Skin tones (RGB gains on the gray faces) and hair colors of the synthetic viewers.
-TONES = ((1.05, 0.86, 0.72), (0.85, 0.66, 0.52), (1.1, 0.95, 0.85), (0.95, 0.75, 0.6))
-HAIRS = ((60, 42, 30), (25, 20, 18), (150, 110, 60), (90, 90, 95))
 _EYES = (slice(14, 25), (slice(7, 22), slice(26, 41)))  # eye band of a 48x48 FER-aligned face
 
 

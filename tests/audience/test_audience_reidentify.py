@@ -24,7 +24,7 @@ from moviemotion.jobs.audience import run_audience
 from moviemotion.samples import clips
 from moviemotion.samples.facegen import FaceModel
 from moviemotion.samples.faces import background, paste_face
-from moviemotion.samples.screening import HAIRS, TONES
+from moviemotion.samples.faces import HAIRS, TONES
 
 SIZE = (480, 240)
 FPS = 5.0
