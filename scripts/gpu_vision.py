@@ -305,8 +305,8 @@ def main() -> int:
                                                           for n, v in outs[k].items()},
                             **{f"truth:{k}": v for k, v in outs["truth"].items()})
         picks = [summary.get("poster_ensemble", {}).get("members", []), ranked[:3]]
-        for i, (label, members) in enumerate((("posters", picks[0][:4]), ("posters2", picks[0][4:]),
-                                              ("scenes", picks[1]))):
+        for label, members in (("posters", picks[0][:4]), ("posters2", picks[0][4:]),
+                               ("scenes", picks[1])):
             if members:
                 with tarfile.open(out / f"{label}_members.tar", "w") as tar:
                     for m in members:

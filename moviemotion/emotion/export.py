@@ -93,10 +93,6 @@ def ship(run_dir: str | os.PathLike[str], dest: str | os.PathLike[str] | None = 
 def _export_mirrored(run_dir: Path, cfg: dict, epoch: int) -> tuple[dict, Path]:
     """Export ``best.pt`` mirror-averaged to ``model-mirror.onnx``; score it with Predictor
     (report files in ``run_dir/mirror/``)."""
-    from moviemotion.emotion.data import load
-    from moviemotion.emotion.evaluate import evaluate, write_report
-    from moviemotion.emotion.predictor import Predictor
-
     net, _ = load_checkpoint(run_dir / "best.pt")
     path = export_onnx(net, run_dir / "model-mirror.onnx", mirror=True, metadata={
         "arch": cfg["arch"], "epoch": epoch, "seed": cfg["seed"], "command": cfg["command"]})

@@ -23,8 +23,7 @@ from moviemotion.errors import ModelError
 from moviemotion.jobs.audience import run_audience
 from moviemotion.samples import clips
 from moviemotion.samples.facegen import FaceModel
-from moviemotion.samples.faces import background, paste_face
-from moviemotion.samples.faces import HAIRS, TONES
+from moviemotion.samples.faces import HAIRS, TONES, background, paste_face
 
 SIZE = (480, 240)
 FPS = 5.0
