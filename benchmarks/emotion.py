@@ -4,9 +4,12 @@ Measures the shipped default model beside the ``mini_xception`` and ``bionic`` p
 (randomly initialized exports: speed does not depend on the weights) in the same run,
 and prints each as a ratio to ``mini_xception``. Wall-clock faces/s is what a user sees;
 faces per CPU-second (process CPU time) is steadier on a shared machine. Target: the
-shipped model >= 500 faces/s at batch 64 on 2 cores.
+shipped model >= 500 faces/s at batch 64 on 2 cores. ``--against FORMER.onnx`` also measures a
+former model in the same run and prints the shipped model's speed as a ratio to it (issue 11:
+at least 0.5x of the model it replaces; e.g. ``git show b58b315:moviemotion/emotion/weights/default.onnx``
+is the float width-32 model shipped before the int8 one).
 
-Usage: ``python benchmarks/emotion.py [--threads 2] [--seconds 3] [--model other.onnx]``
+Usage: ``python benchmarks/emotion.py [--threads 2] [--seconds 3] [--model other.onnx] [--against former.onnx]``
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="the model under test")
+    ap.add_argument("--against", type=Path, help="a former model, measured in the same run")
     args = ap.parse_args()
 
     import torch
@@ -49,7 +53,7 @@ def main() -> None:
 
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory() as tmp:
-        paths = {"shipped": args.model}
+        paths = {"shipped": args.model, **({"former": args.against} if args.against else {})}
         for arch in ("mini_xception", "bionic"):
             paths[arch] = export_onnx(build(arch).eval(), Path(tmp) / f"{arch}.onnx")
         rows, sizes = {}, {}
@@ -68,6 +72,11 @@ def main() -> None:
     fps = rows["shipped"][64][0]
     print(f"shipped model at batch 64: {fps:.0f} faces/s (target >= {TARGET:.0f}): "
           f"{'PASS' if fps >= TARGET else 'FAIL'}")
+    if "former" in rows:
+        ratio = fps / rows["former"][64][0]
+        cpu = rows["shipped"][64][1] / rows["former"][64][1]
+        print(f"shipped vs former at batch 64: {ratio:.2f}x wall-clock, {cpu:.2f}x per CPU-second "
+              f"(target >= 0.5x): {'PASS' if ratio >= 0.5 else 'FAIL'}")
 
 
 if __name__ == "__main__":
