@@ -79,17 +79,23 @@ def test_train_and_ship_pipeline_on_a_tiny_subset(scenes_dir, tmp_path):
     assert sc.classes == SCENE_CLASSES and sc.cam(np.zeros((30, 40), np.uint8)).shape == (30, 40)
 
 
-def test_train_scenes_command_takes_the_kits_regularization(scenes_dir, tmp_path):
-    """`train scenes --mixup --ema` reach the trainer and the run's recorded command."""
+def _train_scenes_cli(scenes_dir, run, *options: str):
+    """`moviemotion train scenes` of one epoch on 12 images per dataset and split."""
     import subprocess
     import sys
 
-    run = tmp_path / "run"
     r = subprocess.run([sys.executable, "-m", "moviemotion", "train", "scenes", "--data", str(scenes_dir),
                         "--size", "32", "-A", "width=4", "--epochs", "1", "--batch-size", "16",
-                        "--limit", "12", "--mixup", "0.2", "--ema", "0.9", "--threads", "1", "-q",
-                        "-o", str(run)], capture_output=True, text=True, timeout=600)
+                        "--limit", "12", "--threads", "1", "-q", *options, "-o", str(run)],
+                       capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
+    return r
+
+
+def test_train_scenes_command_takes_the_kits_regularization(scenes_dir, tmp_path):
+    """`train scenes --mixup --ema` reach the trainer and the run's recorded command."""
+    run = tmp_path / "run"
+    _train_scenes_cli(scenes_dir, run, "--mixup", "0.2", "--ema", "0.9")
     config = json.loads((run / "config.json").read_text())
     assert config["mixup"] == 0.2 and config["ema"] == 0.9 and config["cutmix"] == 0.0
     assert "--mixup 0.2 --ema 0.9" in config["command"]
@@ -98,15 +104,8 @@ def test_train_scenes_command_takes_the_kits_regularization(scenes_dir, tmp_path
 def test_stacked_scene_runs_share_one_validation_split(scenes_dir, tmp_path):
     """`train scenes --stack 2 --seed 5`: two ordinary runs (seeds 5 and 6) trained at once;
     both validate on the same images as a seed-0 run (the split does not follow the seed)."""
-    import subprocess
-    import sys
-
     run = tmp_path / "stack"
-    r = subprocess.run([sys.executable, "-m", "moviemotion", "train", "scenes", "--data", str(scenes_dir),
-                        "--size", "32", "-A", "width=4", "--epochs", "1", "--batch-size", "16",
-                        "--limit", "12", "--threads", "1", "--seed", "5", "--stack", "2", "-q",
-                        "-o", str(run)], capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr
+    r = _train_scenes_cli(scenes_dir, run, "--seed", "5", "--stack", "2")
     assert f"ship scenes {run / 's5'}" in " ".join((r.stdout + r.stderr).split())
     sets = []
     for index, seed in enumerate((5, 6)):

@@ -38,18 +38,24 @@ def _members(arch: str, task: Task, n: int = 3, **kw) -> list:
     return nets
 
 
+def _stacked_equals_members(nets: list, task: Task, n: int) -> torch.nn.Module:
+    """Stack ``nets``; assert that the stack's outputs on ``n`` random inputs are its members'."""
+    big = stack(nets, task.input_shape)
+    x = torch.rand(n, *task.input_shape) * 255
+    for net in [*nets, big]:
+        net.eval()
+    with torch.no_grad():
+        want = torch.cat([net(x) for net in nets], dim=1)
+        got = big(stacked_input(x, len(nets)))
+    assert got.shape == (n, len(nets) * task.num_outputs)
+    torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
+    return big
+
+
 @pytest.mark.parametrize("arch,kw", [("vgg", {"width": 8}), ("resnet", {"width": 8})])
 def test_stacked_network_computes_its_members(arch: str, kw: dict) -> None:
     nets = _members(arch, FACES, **kw)
-    big = stack(nets, FACES.input_shape)
-    x = torch.rand(5, 1, 48, 48) * 255
-    for n in [*nets, big]:
-        n.eval()
-    with torch.no_grad():
-        want = torch.cat([n(x) for n in nets], dim=1)
-        got = big(stacked_input(x, 3))
-    assert got.shape == (5, 21)
-    torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
+    big = _stacked_equals_members(nets, FACES, 5)
     states = unstack(big, 3)                          # the architecture's own keys, same tensors
     for net, state in zip(nets, states, strict=True):
         own = net.state_dict()
@@ -64,14 +70,7 @@ def test_per_channel_normalization_stacks_for_colour_inputs() -> None:
     colour = Task("posters", (3, 20, 16), ("x", "y"), "multilabel", mean=[90.0, 80.0, 70.0],
                   std=[60.0, 55.0, 50.0])
     nets = _members("resnet", colour, n=2, width=4)
-    big = stack(nets, colour.input_shape)
-    x = torch.rand(4, 3, 20, 16) * 255
-    for n in [*nets, big]:
-        n.eval()
-    with torch.no_grad():
-        want = torch.cat([n(x) for n in nets], dim=1)
-        got = big(stacked_input(x, 2))
-    torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
+    _stacked_equals_members(nets, colour, 4)
     other = Task("posters", (3, 20, 16), ("x", "y"), "multilabel", mean=[1.0, 2.0, 3.0],
                  std=[60.0, 55.0, 50.0])
     with pytest.raises(InputError, match="different input normalizations"):
