@@ -87,6 +87,9 @@ def train_poster_command(
     limit: Annotated[int | None, typer.Option(min=2, help="Only the first N posters per split (a quick test).")] = None,
     pos_weight: Annotated[bool, typer.Option(
         "--pos-weight", help="Multi-label: weigh rare genres' positives by sqrt(neg/pos) in the loss.")] = False,
+    loss: Annotated[str, typer.Option(
+        help="Multi-label loss: logistic (mean of per-genre logistic losses) or asymmetric "
+        "(easy negatives count less; Ridnik et al. 2021).")] = "logistic",
     mixup: MixupOption = 0.0,
     cutmix: CutmixOption = 0.0,
     ema: EmaOption = 0.0,
@@ -113,7 +116,8 @@ def train_poster_command(
                     ("--optimizer", optimizer), ("--augment", augment), ("--seed", seed or None),
                     ("--stack", stack if stack > 1 else None),
                     ("--device", None if device == "cpu" else device), ("--threads", threads),
-                    ("--limit", limit), ("--init", init)):
+                    ("--limit", limit), ("--init", init),
+                    ("--loss", loss if loss != "logistic" else None)):
         if v is not None:
             args += [name, str(v)]
     args += regularization_args(mixup, cutmix, ema)
@@ -123,7 +127,7 @@ def train_poster_command(
                       device=device, threads=threads, init=str(init or ""), mixup=mixup, cutmix=cutmix,
                       ema=ema, command=shlex.join(args))
     train_posters(data, run_dir, head, cfg, size=(height, width), min_count=min_count, limit=limit,
-                  resume=resume, quiet=quiet, pos_weight=pos_weight, stack=stack)
+                  resume=resume, quiet=quiet, pos_weight=pos_weight, stack=stack, loss=loss)
 
 
 def ship_poster_command(

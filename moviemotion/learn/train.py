@@ -259,6 +259,20 @@ def batch_hard_triplet_loss(emb: torch.Tensor, labels: torch.Tensor, margin: flo
     return nn.functional.relu(hardest_pos - hardest_neg + margin)[ok].mean()
 
 
+def asymmetric_loss(logits: torch.Tensor, y: torch.Tensor, gamma_neg: float = 4.0,
+                    gamma_pos: float = 0.0, clip: float = 0.05) -> torch.Tensor:
+    """Asymmetric loss for multi-label outputs (Ridnik et al., ICCV 2021): the logistic loss
+    with easy negatives down-weighted by ``p ** gamma_neg`` and negatives with ``p < clip``
+    discarded (``p`` shifted down by ``clip``), so that the many negatives of rare labels stop
+    dominating. Averaged per label and example, scaled by 4 to start near the logistic loss's
+    size (for the same learning rate)."""
+    p = torch.sigmoid(logits.float())
+    p_neg = (p - clip).clamp(min=0)
+    pos = y * torch.log(p.clamp(min=1e-8)) * (1 - p) ** gamma_pos
+    neg = (1 - y) * torch.log((1 - p_neg).clamp(min=1e-8)) * p_neg ** gamma_neg
+    return -(pos + neg).sum(1).mean() / y.shape[1] * 4
+
+
 def default_loss(task: Task, cfg: TrainConfig) -> LossFn:
     if task.kind == "multiclass":
         return nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing or 0.0)

@@ -27,6 +27,8 @@ from moviemotion.learn.task import Task
 from moviemotion.posters import data as pdata
 
 HEADS = ("multilabel", "single")
+#: Losses of the multilabel head.
+LOSSES = ("logistic", "asymmetric")
 
 
 def load(data_dir: str | Path, head: str, size: tuple[int, int] = pdata.INPUT_SIZE,
@@ -120,19 +122,26 @@ def train_posters(data_dir: str | Path, run_dir: str | Path, head: str, config: 
                   size: tuple[int, int] = pdata.INPUT_SIZE, min_count: int = 50,
                   genres: Sequence[str] | None = None, limit: int | None = None,
                   cache_dir: str | Path | None = None, resume: bool = False,
-                  quiet: bool = False, pos_weight: bool = False, stack: int = 1) -> Path:
+                  quiet: bool = False, pos_weight: bool = False, stack: int = 1,
+                  loss: str = "logistic") -> Path:
     """Train one head (a :class:`~moviemotion.learn.train.TrainConfig` ``config``) in
     ``run_dir``: baselines first (``baselines.json``), then the kit's run files; the
     multilabel evaluation also gets micro/sample F1 at the validation-chosen thresholds.
     ``pos_weight`` (multilabel): weigh each genre's positives by ``sqrt(negatives / positives)``
     of the training posters (at most 10) in the logistic loss, so rare genres count more.
+    ``loss`` (multilabel): ``logistic`` (the mean of the per-genre logistic losses) or
+    ``asymmetric`` (:func:`moviemotion.learn.train.asymmetric_loss`: easy negatives count less).
     ``stack`` G > 1: G runs of seeds ``config.seed`` .. ``+G-1`` trained at once as one
     stacked network (for a GPU: :func:`moviemotion.learn.train.train_stacked`), in
     ``run_dir/s<seed>``, each with its own baselines and evaluation."""
     from dataclasses import replace
 
-    from moviemotion.learn.train import finish, member_dirs, train, train_stacked
+    from moviemotion.learn.train import asymmetric_loss, finish, member_dirs, train, train_stacked
 
+    if loss not in LOSSES:
+        raise InputError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+    if loss != "logistic" and (head != "multilabel" or pos_weight):
+        raise InputError(f"--loss {loss} is for the multilabel head, without --pos-weight")
     run_dir = Path(run_dir)
     dirs = member_dirs(run_dir, config.seed, stack)
     if stack > 1 and resume:
@@ -161,7 +170,7 @@ def train_posters(data_dir: str | Path, run_dir: str | Path, head: str, config: 
             result["baselines"] = json.loads((folder / "baselines.json").read_text())
             atomic_write_json(folder / "evaluation.json", result)
 
-    loss_fn = None
+    loss_fn = asymmetric_loss if loss == "asymmetric" else None
     if pos_weight and task.kind == "multilabel":
         import torch
 

@@ -145,3 +145,25 @@ def test_predictor_takes_any_image(tmp_path: Path, images, shape) -> None:
     assert x.shape == (2, *shape) and x.dtype == np.float32
     assert x[0].mean() == pytest.approx(200, abs=1) and x[1].mean() == pytest.approx(10, abs=1)
     np.testing.assert_allclose(p.predict_images(images), p.predict(x))
+
+
+def test_asymmetric_loss_is_the_logistic_loss_without_its_asymmetry() -> None:
+    """Without focusing and clipping it is 4x the mean logistic loss; with them an easy
+    negative (p below the clip) costs nothing and a hard negative costs more than easy ones."""
+    from moviemotion.learn.train import asymmetric_loss
+
+    gen = torch.Generator().manual_seed(0)
+    logits = torch.randn(6, 5, generator=gen) * 2
+    y = (torch.rand(6, 5, generator=gen) < 0.3).float()
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, y)
+    torch.testing.assert_close(asymmetric_loss(logits, y, gamma_neg=0, gamma_pos=0, clip=0), 4 * bce)
+    negative = torch.zeros(1, 1)
+    easy = asymmetric_loss(torch.logit(torch.tensor([[0.03]])), negative)
+    mid = asymmetric_loss(torch.logit(torch.tensor([[0.3]])), negative)
+    hard = asymmetric_loss(torch.logit(torch.tensor([[0.9]])), negative)
+    assert easy == 0 and 0 < mid < hard
+    plain = lambda p: float(torch.nn.functional.binary_cross_entropy(torch.tensor(p), torch.tensor(0.0)))  # noqa: E731
+    assert float(hard) / float(mid) > plain(0.9) / plain(0.3)      # focusing on the hard one
+    logits.requires_grad_(True)
+    asymmetric_loss(logits, y).backward()
+    assert torch.isfinite(logits.grad).all() and logits.grad.abs().sum() > 0

@@ -206,3 +206,24 @@ def test_a_stack_trains_one_ordinary_run_per_seed(posters_dir: Path, tmp_path: P
         states.append(torch.load(member / "best.pt", weights_only=False)["model"])
     first = next(k for k, v in states[0].items() if v.dtype.is_floating_point and v.ndim == 4)
     assert not torch.equal(states[0][first], states[1][first])
+
+
+def test_asymmetric_loss_is_an_option_of_the_multilabel_head(posters_dir: Path, tmp_path: Path):
+    """`--loss asymmetric` trains the multilabel head (and is recorded in the command); the
+    single-label head, --pos-weight with it and unknown losses are refused before any work."""
+    from moviemotion.learn.train import TrainConfig
+    from moviemotion.posters.training import train_posters
+
+    cfg = TrainConfig(data=str(posters_dir), arch="vgg", arch_args={"width": 4}, epochs=1,
+                      batch_size=16, lr=0.01, seed=0, threads=1, command="tiny asymmetric")
+    run = train_posters(posters_dir, tmp_path / "asl", "multilabel", cfg, size=(32, 24), min_count=5,
+                        quiet=True, loss="asymmetric")
+    assert json.loads((run / "evaluation.json").read_text())["mAP"] > 0
+    for head, kw, match in (("single", {}, "multilabel head"),
+                            ("multilabel", {"pos_weight": True}, "without --pos-weight"),
+                            ("multilabel", {"loss": "hinge"}, "unknown loss")):
+        kw = {"loss": "asymmetric", **kw}
+        with pytest.raises(InputError, match=match):
+            train_posters(posters_dir, tmp_path / f"bad-{head}", head, cfg, size=(32, 24), min_count=5,
+                          quiet=True, **kw)
+        assert not (tmp_path / f"bad-{head}").exists()
