@@ -79,54 +79,57 @@ def ship(run_dir: str | os.PathLike[str], dest: str | os.PathLike[str] | None = 
         **extra,
     }
     onnx_file = run_dir / "model.onnx"
+    if mirror or int8:                      # the faces, loaded once for every score below
+        from moviemotion.emotion.data import load
+
+        sets = load(cfg["data"], cfg["val_split"]), load(cfg["data"], cfg["train_split"])
     if mirror:
-        card["metrics"], onnx_file = _export_mirrored(run_dir, cfg, best["epoch"])
+        card["metrics"], onnx_file = _export_mirrored(run_dir, cfg, best["epoch"], sets)
     if int8:
         card["metrics"], onnx_file, card["quantized"] = _quantized(run_dir, cfg, onnx_file,
-                                                                   card["metrics"])
+                                                                   card["metrics"], sets)
     card["mirror_averaged"] = mirror
     atomic_write_bytes(dest, onnx_file.read_bytes())
     write_card(dest, card)
     return dest
 
 
-def _export_mirrored(run_dir: Path, cfg: dict, epoch: int) -> tuple[dict, Path]:
+def _export_mirrored(run_dir: Path, cfg: dict, epoch: int, sets: tuple) -> tuple[dict, Path]:
     """Export ``best.pt`` mirror-averaged to ``model-mirror.onnx``; score it with Predictor
     (report files in ``run_dir/mirror/``)."""
     net, _ = load_checkpoint(run_dir / "best.pt")
     path = export_onnx(net, run_dir / "model-mirror.onnx", mirror=True, metadata={
         "arch": cfg["arch"], "epoch": epoch, "seed": cfg["seed"], "command": cfg["command"]})
-    return _score(path, cfg, run_dir / "mirror", f"{cfg['arch']} epoch {epoch}, mirror-averaged"), path
+    return _score(path, sets, run_dir / "mirror", f"{cfg['arch']} epoch {epoch}, mirror-averaged"), path
 
 
-def _quantized(run_dir: Path, cfg: dict, src: Path, float_metrics: dict) -> tuple[dict, Path, dict]:
+def _quantized(run_dir: Path, cfg: dict, src: Path, float_metrics: dict,
+               sets: tuple) -> tuple[dict, Path, dict]:
     """``src`` quantized to int8 next to it (``*-int8.onnx``), scored (reports in
     ``run_dir/int8/``); returns (its metrics, its path, the card's ``quantized`` record)."""
     import numpy as np
 
-    from moviemotion.emotion.data import load
     from moviemotion.learn.onnx import quantize_int8
 
-    train = load(cfg["data"], cfg["train_split"])
+    train = sets[1]
     pick = np.random.default_rng(0).choice(len(train.y), min(CALIBRATION_FACES, len(train.y)),
                                            replace=False)
     path = quantize_int8(src, src.with_name(src.stem + "-int8.onnx"), train.x[np.sort(pick)])
-    metrics = _score(path, cfg, run_dir / "int8", f"{cfg['arch']} int8 ({src.name})")
+    metrics = _score(path, sets, run_dir / "int8", f"{cfg['arch']} int8 ({src.name})")
     return metrics, path, {"scheme": "static int8 QDQ: weights s8 per channel, activations u8 "
                                      "(onnxruntime quantize_static, min-max calibration)",
                            "calibration": f"{len(pick)} {cfg['train_split']} faces, seed 0",
                            "float_metrics": float_metrics}
 
 
-def _score(path: Path, cfg: dict, report_dir: Path, title: str) -> dict:
-    """The exported model at ``path`` scored with Predictor on the run's validation split
-    (full and de-duplicated; report files in ``report_dir``)."""
-    from moviemotion.emotion.data import load
+def _score(path: Path, sets: tuple, report_dir: Path, title: str) -> dict:
+    """The exported model at ``path`` scored with Predictor on the run's validation faces
+    ``sets[0]`` (full, and without duplicates of the training faces ``sets[1]``; report
+    files in ``report_dir``)."""
     from moviemotion.emotion.evaluate import evaluate, write_report
     from moviemotion.emotion.predictor import Predictor
 
-    result = evaluate(Predictor(path).predict, load(cfg["data"], cfg["val_split"]),
-                      reference=load(cfg["data"], cfg["train_split"]))
+    result = evaluate(Predictor(path).predict, sets[0], reference=sets[1])
     write_report(result, report_dir, title=title)
     return {k: {"n": v.n, "accuracy": v.accuracy, "macro_f1": v.macro_f1}
             for k, v in result.items() if hasattr(v, "accuracy")}

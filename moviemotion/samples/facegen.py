@@ -176,6 +176,7 @@ def choose(model: FaceModel, keep: int = 24, candidates: int = 1500, seed: int =
 
     predictor = Predictor(threads=2)
     detector = make_detector(detect_width=320, min_face=0.15)
+    backs = _seat_backgrounds()
     rng = np.random.default_rng(seed)
     chosen = {}
     for c, name in enumerate(model.classes):
@@ -187,7 +188,7 @@ def choose(model: FaceModel, keep: int = 24, candidates: int = 1500, seed: int =
         for i in np.flatnonzero((read == c).all(0)):
             if len(picked) == keep:
                 break
-            if _found(faces[i], detector):
+            if _found(faces[i], detector, backs):
                 picked.append(i)
         chosen[name] = z[np.array(picked, dtype=int)]
     return chosen
@@ -198,14 +199,25 @@ def choose(model: FaceModel, keep: int = 24, candidates: int = 1500, seed: int =
 FOUND_SCORE = 0.5
 
 
-def _found(face: np.ndarray, detector) -> bool:
-    """Whether ``detector`` finds ``face`` with a score of at least :data:`FOUND_SCORE` in each
-    of four seat-camera frames (640 x 480, the demo seats' skin tones, hair, face sizes and a
-    little roll)."""
-    from moviemotion.samples.faces import HAIRS, TONES, background, paste_face
+#: The four test frames of :func:`_found`: (face side in pixels, roll in degrees).
+FOUND_FRAMES = ((200, 0.0), (230, 4.0), (250, -4.0), (210, 0.0))
 
-    for k, (side, roll) in enumerate(((200, 0.0), (230, 4.0), (250, -4.0), (210, 0.0))):
-        frame = background((640, 480), seed=k).copy()
+
+def _seat_backgrounds() -> list[np.ndarray]:
+    """The backdrops of :func:`_found`'s frames (640 x 480, seeds 0-3), made once per fit."""
+    from moviemotion.samples.faces import background
+
+    return [background((640, 480), seed=k) for k in range(len(FOUND_FRAMES))]
+
+
+def _found(face: np.ndarray, detector, backs: list[np.ndarray]) -> bool:
+    """Whether ``detector`` finds ``face`` with a score of at least :data:`FOUND_SCORE` in each
+    of four seat-camera frames (``backs``; the demo seats' skin tones, hair, face sizes and a
+    little roll)."""
+    from moviemotion.samples.faces import HAIRS, TONES, paste_face
+
+    for k, (side, roll) in enumerate(FOUND_FRAMES):
+        frame = backs[k].copy()
         paste_face(frame, face, (320 - side / 2, 0.46 * 480 - side / 2, side, side), roll=roll,
                    tone=TONES[k], hair=HAIRS[k], whole=True)
         found = detector.detect(frame.mean(axis=2).astype(np.uint8))
