@@ -1,0 +1,157 @@
+"""Fisher vectors of dense SIFT: a classical image encoding trained from scratch, as a probe.
+
+The "improved" Fisher vector (Perronnin, Sanchez & Mensink 2010): local descriptors on a
+dense grid (OpenCV's SIFT at fixed positions and sizes, RootSIFT: L1-normalized and square-
+rooted), reduced and whitened by PCA, with their normalized (x, y) position (and optionally
+a local colour) appended; a diagonal Gaussian mixture (scikit-learn) fitted on a sample of
+them; per image the gradient of the descriptors' log-likelihood with respect to the
+mixture's means and standard deviations (2 K D numbers), then signed square root and L2
+normalization. A linear classifier (logistic regression) on top is the whole model: no
+pretrained weights, nothing but our data.
+
+Used by ``scripts/fisher_probe.py`` to measure how far such a from-scratch classical model
+goes on 15-Scene, Intel6 and the posters, alone and averaged with our CNNs (docs/scenes.md,
+docs/posters.md). It is not shipped in any model.
+
+>>> import numpy as np
+>>> from moviemotion.learn.fisher import dense_grid
+>>> dense_grid(32, 32, step=8, sizes=(8,)).shape      # (x, y, size) per descriptor
+(16, 3)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from moviemotion.errors import InputError
+
+
+def dense_grid(height: int, width: int, step: int = 4, sizes: Sequence[int] = (8, 16)) -> np.ndarray:
+    """(T, 3) int array of ``x, y, size``: for each size, a grid every ``step`` pixels whose
+    patches lie inside the image."""
+    rows = []
+    for s in sizes:
+        half = s // 2
+        if s > min(height, width):
+            continue
+        ys, xs = np.mgrid[half:height - half + 1:step, half:width - half + 1:step]
+        rows.append(np.stack([xs.ravel(), ys.ravel(), np.full(xs.size, s)], 1))
+    grid = np.concatenate(rows) if rows else np.empty((0, 3), int)
+    if not len(grid):
+        raise InputError(f"a {height}x{width} image has no room for descriptors of size {max(sizes)}")
+    return grid
+
+
+class DenseSift:
+    """RootSIFT descriptors at fixed grid points of images of one size (OpenCV's SIFT)."""
+
+    def __init__(self, height: int, width: int, step: int = 4, sizes: Sequence[int] = (8, 16)):
+        import cv2
+
+        self.grid = dense_grid(height, width, step, sizes)
+        self.shape = (height, width)
+        self._sift = cv2.SIFT_create()
+        self._keypoints = [cv2.KeyPoint(float(x), float(y), float(s)) for x, y, s in self.grid]
+
+    def positions(self) -> np.ndarray:
+        """(T, 2) float32 positions scaled to -0.5 .. 0.5 (x, y)."""
+        h, w = self.shape
+        return (self.grid[:, :2] / np.array([w, h]) - 0.5).astype(np.float32)
+
+    def __call__(self, gray: np.ndarray) -> np.ndarray:
+        """(T, 128) float32 RootSIFT of a uint8 gray image of this size."""
+        if gray.shape != self.shape:
+            raise InputError(f"dense SIFT: expected a {self.shape} gray image, got {gray.shape}")
+        keypoints, desc = self._sift.compute(np.ascontiguousarray(gray), self._keypoints)
+        if desc is None or len(keypoints) != len(self._keypoints):
+            raise InputError("dense SIFT: OpenCV dropped grid points (image too small?)")
+        desc = desc.astype(np.float32)
+        return np.sqrt(desc / (desc.sum(1, keepdims=True) + 1e-7))
+
+    def local_color(self, rgb: np.ndarray) -> np.ndarray:
+        """(T, 3) float32 mean CIELAB colour (0..1) of each descriptor's patch."""
+        import cv2
+
+        lab = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2Lab).astype(np.float32) / 255.0
+        out = np.empty((len(self.grid), 3), np.float32)
+        for s in np.unique(self.grid[:, 2]):
+            sel = self.grid[:, 2] == s
+            blurred = cv2.blur(lab, (int(s), int(s)))
+            out[sel] = blurred[self.grid[sel, 1], self.grid[sel, 0]]
+        return out
+
+
+def fisher_vector(x: np.ndarray, weights: np.ndarray, means: np.ndarray,
+                  variances: np.ndarray) -> np.ndarray:
+    """The (unnormalized) Fisher vector of descriptors ``x`` (T, D) under a diagonal GMM
+    (weights K, means and variances K x D): ``[G_mu (K*D), G_sigma (K*D)]`` with
+    ``G_mu_k = sum_t g_tk (x_t - mu_k) / sigma_k / (T sqrt(w_k))`` and
+    ``G_sigma_k = sum_t g_tk ((x_t - mu_k)^2 / sigma_k^2 - 1) / (T sqrt(2 w_k))``."""
+    x = np.asarray(x, np.float64)
+    t = len(x)
+    prec = 1.0 / variances
+    loglik = (-0.5 * ((x * x) @ prec.T - 2 * x @ (means * prec).T + (means ** 2 * prec).sum(1))
+              - 0.5 * np.log(variances).sum(1) + np.log(weights))
+    loglik -= loglik.max(1, keepdims=True)
+    gamma = np.exp(loglik)
+    gamma /= gamma.sum(1, keepdims=True)                          # (T, K) posteriors
+    s0, s1, s2 = gamma.sum(0), gamma.T @ x, gamma.T @ (x * x)
+    g_mu = (s1 - s0[:, None] * means) / np.sqrt(variances) / (t * np.sqrt(weights)[:, None])
+    g_sigma = ((s2 - 2 * s1 * means + s0[:, None] * (means ** 2 - variances)) / variances
+               / (t * np.sqrt(2 * weights)[:, None]))
+    return np.concatenate([g_mu.ravel(), g_sigma.ravel()]).astype(np.float32)
+
+
+def improve(fv: np.ndarray) -> np.ndarray:
+    """Signed square root, then L2 normalization per row (the "improved" Fisher vector)."""
+    fv = np.sign(fv) * np.sqrt(np.abs(fv))
+    return fv / (np.linalg.norm(fv, axis=-1, keepdims=True) + 1e-12)
+
+
+@dataclass
+class FisherEncoder:
+    """PCA (whitened) of the local descriptors, extra columns appended unchanged (positions,
+    colours), a diagonal GMM; ``transform`` gives improved Fisher vectors."""
+
+    components: int = 64
+    pca_dims: int = 64
+    seed: int = 0
+
+    def fit(self, descriptors: np.ndarray, extra: np.ndarray | None = None) -> FisherEncoder:
+        """``descriptors`` (M, 128): a sample of local descriptors; ``extra`` (M, E) or None."""
+        from sklearn.decomposition import PCA
+        from sklearn.mixture import GaussianMixture
+
+        if len(descriptors) < max(self.components, self.pca_dims) * 2:
+            raise InputError(f"Fisher encoder: {len(descriptors)} descriptors are too few for "
+                             f"{self.components} components")
+        self.pca_ = PCA(self.pca_dims, whiten=True, random_state=self.seed).fit(descriptors)
+        z = self._reduce(descriptors, extra)
+        self.gmm_ = GaussianMixture(self.components, covariance_type="diag", max_iter=100,
+                                    reg_covar=1e-4, random_state=self.seed).fit(z)
+        return self
+
+    def _reduce(self, descriptors: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
+        z = self.pca_.transform(np.asarray(descriptors, np.float32))
+        return z if extra is None else np.concatenate([z, extra], 1)
+
+    @property
+    def dims(self) -> int:
+        return 2 * self.components * int(self.gmm_.means_.shape[1])
+
+    def encode(self, descriptors: np.ndarray, extra: np.ndarray | None = None) -> np.ndarray:
+        """The improved Fisher vector of one image's descriptors (T, 128) [+ extra (T, E)]."""
+        g = self.gmm_
+        return improve(fisher_vector(self._reduce(descriptors, extra), g.weights_, g.means_,
+                                     g.covariances_))
+
+    def transform(self, images: Sequence[np.ndarray],
+                  extras: Sequence[np.ndarray] | None = None) -> np.ndarray:
+        """(N, dims) float32: one improved Fisher vector per image's descriptor array."""
+        out = np.empty((len(images), self.dims), np.float32)
+        for i, d in enumerate(images):
+            out[i] = self.encode(d, None if extras is None else extras[i])
+        return out
