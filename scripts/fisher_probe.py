@@ -75,20 +75,21 @@ def fit_encode(desc_train, desc_val, extra_train, extra_val, components, seed=0)
     return (enc.transform(desc_train, extra_train), enc.transform(desc_val, extra_val))
 
 
-def _geo(a, b, w):
-    p = np.exp((1 - w) * np.log(a + 1e-9) + w * np.log(b + 1e-9))
-    return p / p.sum(1, keepdims=True)
-
-
-def _accuracy(own: np.ndarray, p: np.ndarray, y: np.ndarray) -> float:
-    return float((own[p.argmax(1)] == y).mean())
+def _geo(a: np.ndarray, b: np.ndarray, w: float) -> np.ndarray:
+    """The weighted geometric mean of two probability arrays (unnormalized: ranks and argmax
+    are what is scored)."""
+    return np.exp((1 - w) * np.log(a + 1e-9) + w * np.log(b + 1e-9))
 
 
 def probe_scenes(root: str, workers: int, fuse: float, limit: int | None = None) -> dict:
     from sklearn.linear_model import LogisticRegression
 
     from moviemotion.content import SceneClassifier
-    from moviemotion.content.scene_training import DATASETS, dataset_classes, load_scene_data
+    from moviemotion.content.scene_training import (
+        DATASETS,
+        dataset_scores,
+        load_scene_data,
+    )
 
     print("scenes", flush=True)
     d = load_scene_data(root, size=128, seed=0, gray_fraction=0, scene15_repeat=1,
@@ -99,18 +100,18 @@ def probe_scenes(root: str, workers: int, fuse: float, limit: int | None = None)
     ftr, fva = fit_encode(dtr, dva, np.broadcast_to(pos, (len(dtr), *pos.shape)),
                           np.broadcast_to(pos, (len(dva), *pos.shape)), components=256)
     cnn = SceneClassifier(threads=workers).predict(list(d.x_val.transpose(0, 2, 3, 1)))
-    out = {}
-    for di, name in enumerate(DATASETS):
-        own = dataset_classes(name)
+    fisher = np.zeros_like(cnn)                  # each dataset's regression fills its classes
+    for di in range(len(DATASETS)):
         tr, va = d.d_train == di, d.d_val == di
         clf = LogisticRegression(C=100, max_iter=2000).fit(ftr[tr], d.y_train[tr])
-        p_fv = clf.predict_proba(fva[va])
-        p_cnn = cnn[va][:, own] / cnn[va][:, own].sum(1, keepdims=True)
-        y = d.y_val[va]
-        out[name] = {"images": int(va.sum()), "fisher": _accuracy(own, p_fv, y),
-                     "shipped_cnn": _accuracy(own, p_cnn, y),
-                     f"fused_{fuse}": _accuracy(own, _geo(p_cnn, p_fv, fuse), y)}
-        print(f"  {name}: {out[name]}", flush=True)
+        fisher[np.ix_(va, clf.classes_)] = clf.predict_proba(fva[va])
+    scores = {model: dataset_scores(p, d.y_val, d.d_val)
+              for model, p in (("fisher", fisher), ("shipped_cnn", cnn),
+                               (f"fused_{fuse}", _geo(cnn, fisher, fuse)))}
+    out = {name: {"images": int((d.d_val == di).sum()),
+                  **{model: s[f"{name}_accuracy"] for model, s in scores.items()}}
+           for di, name in enumerate(DATASETS)}
+    print(f"  {out}", flush=True)
     return out
 
 
@@ -132,11 +133,11 @@ def probe_posters(root: str, workers: int, fuse: float, cache: str | None = None
     sd = ctr[:, ::50].reshape(-1, 3).astype(np.float32).std(0)
     pos = 2 * DenseSift(*xtr.shape[2:], step=4, sizes=(8, 16)).positions()
 
-    def extra(c):
-        return [np.concatenate([(ci.astype(np.float32) - mu) / sd, pos], 1) for ci in c]
+    def extra(c: np.ndarray) -> np.ndarray:            # colour (standardized), position
+        return np.concatenate([(c.astype(np.float32) - mu) / sd,
+                               np.broadcast_to(pos, (*c.shape[:2], 2))], 2)
 
-    etr, eva = extra(ctr), extra(cva)
-    ftr, fva = fit_encode(dtr, dva, np.stack(etr), np.stack(eva), components=128)
+    ftr, fva = fit_encode(dtr, dva, extra(ctr), extra(cva), components=128)
     p_fv = np.stack([LogisticRegression(C=1, max_iter=1000).fit(ftr, ytr[:, g])
                      .predict_proba(fva)[:, 1] if 0 < ytr[:, g].sum() < len(ytr)
                      else np.full(len(fva), ytr[:, g].mean()) for g in range(len(genres))], 1)
@@ -144,9 +145,8 @@ def probe_posters(root: str, workers: int, fuse: float, cache: str | None = None
         raise SystemExit("the shipped poster model has other genres than the data")
     p_cnn = clf.predict(list(xva.transpose(0, 2, 3, 1)))
     mean_ap = lambda p: float(mean_average_precision(yva, p))  # noqa: E731
-    geo = np.exp((1 - fuse) * np.log(p_cnn + 1e-9) + fuse * np.log(p_fv + 1e-9))
     out = {"posters": len(yva), "fisher_map": mean_ap(p_fv), "shipped_cnn_map": mean_ap(p_cnn),
-           f"fused_{fuse}_map": mean_ap(geo),
+           f"fused_{fuse}_map": mean_ap(_geo(p_cnn, p_fv, fuse)),
            f"fused_arith_{fuse}_map": mean_ap((1 - fuse) * p_cnn + fuse * p_fv)}
     print(f"  {out}", flush=True)
     return out

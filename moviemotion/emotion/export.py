@@ -109,15 +109,14 @@ def _quantized(run_dir: Path, cfg: dict, src: Path, float_metrics: dict,
     ``run_dir/int8/``); returns (its metrics, its path, the card's ``quantized`` record)."""
     import numpy as np
 
-    from moviemotion.learn.onnx import quantize_int8
+    from moviemotion.learn.onnx import INT8_SCHEME, quantize_int8
 
     train = sets[1]
     pick = np.random.default_rng(0).choice(len(train.y), min(CALIBRATION_FACES, len(train.y)),
                                            replace=False)
     path = quantize_int8(src, src.with_name(src.stem + "-int8.onnx"), train.x[np.sort(pick)])
     metrics = _score(path, sets, run_dir / "int8", f"{cfg['arch']} int8 ({src.name})")
-    return metrics, path, {"scheme": "static int8 QDQ: weights s8 per channel, activations u8 "
-                                     "(onnxruntime quantize_static, min-max calibration)",
+    return metrics, path, {"scheme": INT8_SCHEME,
                            "calibration": f"{len(pick)} {cfg['train_split']} faces, seed 0",
                            "float_metrics": float_metrics}
 

@@ -271,6 +271,9 @@ class Predictor:
 #: Where :func:`quantize_int8` stops: these operators and everything after them stay float
 #: (so probabilities still sum to 1 and unit vectors stay unit length).
 FLOAT_TAIL_OPS = ("Softmax", "Sigmoid", "LpNormalization", "ReduceL2")
+#: How :func:`quantize_int8` quantizes (recorded in the model's metadata and its card).
+INT8_SCHEME = ("static int8 QDQ: weights s8 per channel, activations u8 "
+               "(onnxruntime quantize_static, min-max calibration)")
 
 
 def _float_tail(proto) -> list[str]:
@@ -343,9 +346,7 @@ def quantize_int8(src: str | os.PathLike[str], dest: str | os.PathLike[str],
         q.metadata_props.extend(proto.metadata_props)
         entry = q.metadata_props.add()
         entry.key = "quantized"
-        entry.value = json.dumps({"scheme": "static int8 QDQ (weights s8 per channel, "
-                                            "activations u8, min-max calibration)",
-                                  "calibration_inputs": len(calibration)})
+        entry.value = json.dumps({"scheme": INT8_SCHEME, "calibration_inputs": len(calibration)})
         with atomic_path(dest) as final:
             onnx.save(q, str(final))
     return dest

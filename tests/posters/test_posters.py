@@ -209,8 +209,9 @@ def test_a_stack_trains_one_ordinary_run_per_seed(posters_dir: Path, tmp_path: P
 
 
 def test_asymmetric_loss_is_an_option_of_the_multilabel_head(posters_dir: Path, tmp_path: Path):
-    """`--loss asymmetric` trains the multilabel head (and is recorded in the command); the
-    single-label head, --pos-weight with it and unknown losses are refused before any work."""
+    """`--loss asymmetric` trains the multilabel head end to end (the loss itself is tested
+    in tests/learn/test_kinds.py); the single-label head, --pos-weight with it and unknown
+    losses are refused before any work."""
     from moviemotion.learn.train import TrainConfig
     from moviemotion.posters.training import train_posters
 
