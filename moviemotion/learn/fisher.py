@@ -9,9 +9,16 @@ mixture's means and standard deviations (2 K D numbers), then signed square root
 normalization. A linear classifier (logistic regression) on top is the whole model: no
 pretrained weights, nothing but our data.
 
-Used by ``scripts/fisher_probe.py`` to measure how far such a from-scratch classical model
-goes on 15-Scene, Intel6 and the posters, alone and averaged with our CNNs (docs/scenes.md,
-docs/posters.md). It is not shipped in any model.
+Two local descriptors share one grid: :class:`DenseSift` (texture) and
+:class:`LocalColorStats` (Perronnin's local colour statistics: the mean and standard deviation
+of R, G, B in 4 x 4 sub-cells of each patch, 96 numbers). An encoder fitted with
+scikit-learn keeps only arrays (:meth:`FisherEncoder.to_arrays`), so a shipped model is an
+``.npz`` and encoding needs numpy alone.
+
+Used by the shipped poster model (:mod:`moviemotion.posters.fisher`: one SIFT and one colour
+member averaged with the CNN ensemble) and by ``scripts/fisher_probe.py``, which measures the
+SIFT encoding on 15-Scene and Intel6 (docs/scenes.md: not shipped there, the class activation
+maps must stay exact).
 
 >>> import numpy as np
 >>> from moviemotion.learn.fisher import dense_grid
@@ -84,6 +91,39 @@ class DenseSift:
         return out
 
 
+class LocalColorStats:
+    """Local colour statistics at the grid points of :func:`dense_grid`: each patch cut into
+    4 x 4 sub-cells, the mean and the standard deviation of R, G, B (0..1) in each: (T, 96),
+    the 48 means first (sub-cell row-major, channel last), then the 48 deviations."""
+
+    def __init__(self, height: int, width: int, step: int = 4, sizes: Sequence[int] = (8, 16)):
+        self.grid = dense_grid(height, width, step, sizes)
+        self.shape = (height, width)
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        """(T, 96) float32 of a uint8 RGB image (H, W, 3) of this size."""
+        import cv2
+
+        if rgb.shape != (*self.shape, 3):
+            raise InputError(f"colour statistics: expected a {self.shape} RGB image, got {rgb.shape}")
+        h, w = self.shape
+        im = np.asarray(rgb, np.float32) / 255.0
+        out = np.empty((len(self.grid), 96), np.float32)
+        for s in np.unique(self.grid[:, 2]):
+            sel = self.grid[:, 2] == s
+            pts = self.grid[sel]
+            cell = max(int(s) // 4, 1)
+            mean = cv2.blur(im, (cell, cell), borderType=cv2.BORDER_REFLECT)
+            sq = cv2.blur(im * im, (cell, cell), borderType=cv2.BORDER_REFLECT)
+            sd = np.sqrt(np.maximum(sq - mean * mean, 0))
+            offs = np.arange(4) * cell - int(s) // 2 + cell // 2       # sub-cell centres
+            ys = np.clip(pts[:, 1, None] + offs, 0, h - 1)[:, :, None]
+            xs = np.clip(pts[:, 0, None] + offs, 0, w - 1)[:, None, :]
+            out[sel] = np.concatenate([mean[ys, xs].reshape(len(pts), -1),
+                                       sd[ys, xs].reshape(len(pts), -1)], 1)
+        return out
+
+
 def fisher_vector(x: np.ndarray, weights: np.ndarray, means: np.ndarray,
                   variances: np.ndarray) -> np.ndarray:
     """The (unnormalized) Fisher vector of descriptors ``x`` (T, D) under a diagonal GMM
@@ -111,42 +151,65 @@ def improve(fv: np.ndarray) -> np.ndarray:
     return fv / (np.linalg.norm(fv, axis=-1, keepdims=True) + 1e-12)
 
 
+#: The arrays of a fitted :class:`FisherEncoder` (:meth:`FisherEncoder.to_arrays`).
+ENCODER_ARRAYS = ("pca_mean", "pca_components", "pca_scale", "weights", "means", "variances")
+
+
 @dataclass
 class FisherEncoder:
     """PCA (whitened) of the local descriptors, extra columns appended unchanged (positions,
-    colours), a diagonal GMM; ``transform`` gives improved Fisher vectors."""
+    colours), a diagonal GMM; ``transform`` gives improved Fisher vectors. ``fit`` uses
+    scikit-learn; the fitted encoder is six arrays (:data:`ENCODER_ARRAYS`) and encodes with
+    numpy."""
 
     components: int = 64
     pca_dims: int = 64
     seed: int = 0
 
     def fit(self, descriptors: np.ndarray, extra: np.ndarray | None = None) -> FisherEncoder:
-        """``descriptors`` (M, 128): a sample of local descriptors; ``extra`` (M, E) or None."""
+        """``descriptors`` (M, d): a sample of local descriptors; ``extra`` (M, E) or None."""
         from sklearn.decomposition import PCA
         from sklearn.mixture import GaussianMixture
 
         if len(descriptors) < max(self.components, self.pca_dims) * 2:
             raise InputError(f"Fisher encoder: {len(descriptors)} descriptors are too few for "
                              f"{self.components} components")
-        self.pca_ = PCA(self.pca_dims, whiten=True, random_state=self.seed).fit(descriptors)
+        pca = PCA(self.pca_dims, whiten=True, random_state=self.seed).fit(descriptors)
+        self.pca_mean = pca.mean_.astype(np.float32)
+        self.pca_components = pca.components_.astype(np.float32)
+        self.pca_scale = (1.0 / np.sqrt(pca.explained_variance_)).astype(np.float32)
         z = self._reduce(descriptors, extra)
-        self.gmm_ = GaussianMixture(self.components, covariance_type="diag", max_iter=100,
-                                    reg_covar=1e-4, random_state=self.seed).fit(z)
+        gmm = GaussianMixture(self.components, covariance_type="diag", max_iter=100,
+                              reg_covar=1e-4, random_state=self.seed).fit(z)
+        self.weights, self.means, self.variances = gmm.weights_, gmm.means_, gmm.covariances_
         return self
 
+    def to_arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
+        """The fitted encoder as named arrays (``prefix`` + :data:`ENCODER_ARRAYS`)."""
+        return {prefix + k: np.asarray(getattr(self, k)) for k in ENCODER_ARRAYS}
+
+    @classmethod
+    def from_arrays(cls, arrays, prefix: str = "") -> FisherEncoder:
+        """The encoder :meth:`to_arrays` wrote (a mapping such as an open ``.npz``)."""
+        enc = cls(components=len(arrays[prefix + "weights"]),
+                  pca_dims=len(arrays[prefix + "pca_components"]))
+        for k in ENCODER_ARRAYS:
+            setattr(enc, k, np.asarray(arrays[prefix + k]))
+        return enc
+
     def _reduce(self, descriptors: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
-        z = self.pca_.transform(np.asarray(descriptors, np.float32))
-        return z if extra is None else np.concatenate([z, extra], 1)
+        z = (np.asarray(descriptors, np.float32) - self.pca_mean) @ self.pca_components.T
+        z *= self.pca_scale
+        return z if extra is None else np.concatenate([z, np.asarray(extra, np.float32)], 1)
 
     @property
     def dims(self) -> int:
-        return 2 * self.components * int(self.gmm_.means_.shape[1])
+        return 2 * self.components * int(self.means.shape[1])
 
     def encode(self, descriptors: np.ndarray, extra: np.ndarray | None = None) -> np.ndarray:
-        """The improved Fisher vector of one image's descriptors (T, 128) [+ extra (T, E)]."""
-        g = self.gmm_
-        return improve(fisher_vector(self._reduce(descriptors, extra), g.weights_, g.means_,
-                                     g.covariances_))
+        """The improved Fisher vector of one image's descriptors (T, d) [+ extra (T, E)]."""
+        return improve(fisher_vector(self._reduce(descriptors, extra), self.weights, self.means,
+                                     self.variances))
 
     def transform(self, images: Sequence[np.ndarray],
                   extras: Sequence[np.ndarray] | None = None) -> np.ndarray:

@@ -84,3 +84,38 @@ def test_encoder_separates_vertical_from_horizontal_stripes():
     assert enc2.transform(desc[:2], [pos, pos]).shape == (2, 2 * 2 * 10)
     with pytest.raises(InputError):
         FisherEncoder(components=64).fit(desc[0][:10])
+
+
+def test_encoder_is_its_arrays_and_reduces_like_scikit_learn_pca():
+    from sklearn.decomposition import PCA
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(400, 12)) @ rng.normal(size=(12, 12))
+    enc = FisherEncoder(components=3, pca_dims=5).fit(x)
+    pca = PCA(5, whiten=True, random_state=0).fit(x)
+    np.testing.assert_allclose(enc._reduce(x, None), pca.transform(x), rtol=1e-3, atol=1e-3)
+    again = FisherEncoder.from_arrays(enc.to_arrays("c_"), "c_")
+    assert (again.components, again.pca_dims, again.dims) == (3, 5, enc.dims)
+    np.testing.assert_array_equal(again.encode(x[:50]), enc.encode(x[:50]))
+
+
+def test_local_colour_statistics_known_answers():
+    from moviemotion.learn.fisher import LocalColorStats
+
+    lcs = LocalColorStats(32, 24, step=4, sizes=(8, 16))
+    flat = np.empty((32, 24, 3), np.uint8)
+    flat[:] = (255, 51, 0)
+    out = lcs(flat)
+    assert out.shape == (len(lcs.grid), 96)
+    np.testing.assert_allclose(out[:, :48].reshape(-1, 16, 3), np.broadcast_to([1.0, 0.2, 0.0],
+                                                                               (len(out), 16, 3)), atol=1e-5)
+    np.testing.assert_allclose(out[:, 48:], 0, atol=1e-3)        # no spread in a flat image
+    # a fine checkerboard: every sub-cell holds black and white, mean 0.5 and deviation 0.5
+    yy, xx = np.mgrid[:32, :24]
+    board = np.repeat((((yy + xx) % 2) * 255).astype(np.uint8)[:, :, None], 3, 2)
+    out = lcs(board)
+    big = lcs.grid[:, 2] == 16                                   # 4 px sub-cells
+    np.testing.assert_allclose(out[big, :48], 0.5, atol=1e-5)
+    np.testing.assert_allclose(out[big, 48:], 0.5, atol=1e-3)
+    with pytest.raises(InputError):
+        lcs(np.zeros((32, 24), np.uint8))
