@@ -3,7 +3,9 @@
 Fisher vectors of dense RootSIFT (``moviemotion.learn.fisher``) + logistic regression, trained
 on our data only, scored on the same validation images as the shipped CNNs (docs/scenes.md,
 docs/posters.md), then averaged with the shipped model's probabilities (geometric mean with
-weight ``--fuse`` on the Fisher model; the weight is not tuned here: 0.5). Nothing is shipped.
+weight ``--fuse`` on the Fisher model; the weight is not tuned here: 0.5). Nothing is shipped
+from here: the shipped poster member (SIFT + colour channels) is made by ``moviemotion train
+poster-fisher`` (docs/posters.md).
 
     python scripts/fisher_probe.py --scenes ../shared/data/scenes --posters ../shared/data/posters \\
         --json runs/fisher_probe.json        # ~25 min on 2 cores

@@ -60,7 +60,8 @@ def card_markdown(card: dict[str, Any], title: str | None = None) -> str:
                      f"validation: {card.get('val_split')})"),
             ("command", f"`{card.get('command')}`"),
             ("epochs, seed", f"{card.get('epochs')} epochs (best {card.get('best_epoch')}), "
-                             f"seed {card.get('seed')}")]
+                             f"seed {card.get('seed')}") if card.get("epochs") is not None
+            else ("seed", str(card.get("seed")))]
     if card.get("resumed_with"):
         rows.append(("resumed with", "; ".join(f"`{c}`" for c in card["resumed_with"])))
     for i, m in enumerate(card.get("members") or [], 1):       # an ensemble's networks

@@ -5,8 +5,10 @@
 >>> clf.labels(probs)                              # the genres above their thresholds
 
 ``PosterClassifier()`` is the multi-label model (every frequent genre, sigmoid outputs, per-genre
-thresholds chosen on validation); ``PosterClassifier(head="single")`` the 4-genre softmax model
-(comedy, horror, action, romance: the probabilities of one row sum to 1).
+thresholds chosen on validation): the CNN ensemble ``genres.onnx`` and the Fisher-vector member
+``genres_fisher.npz`` (:mod:`moviemotion.posters.fisher`) with equal weight (the mean of their
+logits); ``fisher=False`` uses the CNN alone. ``PosterClassifier(head="single")`` is the
+4-genre softmax model (comedy, horror, action, romance: the probabilities of one row sum to 1).
 """
 
 from __future__ import annotations
@@ -22,15 +24,19 @@ from moviemotion.posters.data import read_poster, resize, to_rgb
 
 WEIGHTS = Path(__file__).with_name("weights")
 MODELS = {"multilabel": WEIGHTS / "genres.onnx", "single": WEIGHTS / "genres4.onnx"}
+#: The shipped Fisher-vector member of the multi-label model.
+FISHER = WEIGHTS / "genres_fisher.npz"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 
 
 class PosterClassifier:
     """Genre probabilities of movie posters. ``model``: an ``.onnx`` file from
-    ``moviemotion train poster`` (default: the shipped model of ``head``)."""
+    ``moviemotion train poster`` (default: the shipped model of ``head``); ``fisher``: a
+    Fisher-vector member (``.npz`` from ``moviemotion train poster-fisher``) fused with it,
+    ``False`` for none; default: the shipped member with the shipped multi-label model."""
 
     def __init__(self, model: str | os.PathLike[str] | None = None, head: str = "multilabel",
-                 threads: int | None = None):
+                 threads: int | None = None, fisher: str | os.PathLike[str] | bool | None = None):
         from moviemotion.learn.onnx import Predictor
 
         if model is None:
@@ -48,14 +54,33 @@ class PosterClassifier:
         self.genres: tuple[str, ...] = self.predictor.classes
         th = task.thresholds if task is not None and task.thresholds else None
         self.thresholds = np.asarray(th if th else [0.5] * len(self.genres), np.float32)
+        if fisher is None:
+            fisher = FISHER if Path(model) == MODELS["multilabel"] and FISHER.is_file() else False
+        self.fisher = None
+        if fisher is not False:
+            from moviemotion.posters.fisher import PosterFisher
+
+            self.fisher = PosterFisher.load(fisher)
+            if self.kind != "multilabel" or self.fisher.genres != self.genres:
+                raise ModelError(f"{fisher}: a Fisher member of other genres than "
+                                 f"{self.predictor.path}")
+            if self.fisher.info.get("thresholds"):
+                self.thresholds = np.asarray(self.fisher.info["thresholds"], np.float32)
 
     def predict(self, images: Sequence[np.ndarray]) -> np.ndarray:
         """Probabilities (N, G) for RGB posters of any size (uint8 (H, W, 3); gray (H, W) and
         RGBA are converted)."""
-        x = np.empty((len(images), 3, *self.size), np.float32)
+        x = np.empty((len(images), 3, *self.size), np.uint8)
         for i, img in enumerate(images):
             x[i] = resize(to_rgb(img), self.size)
-        return self.predictor.predict(x)
+        probs = self.predictor.predict(x.astype(np.float32))
+        if self.fisher is None:
+            return probs
+        from moviemotion.posters.fisher import fuse
+
+        if self.fisher.size != self.size:
+            x = np.stack([resize(to_rgb(img), self.fisher.size) for img in images])
+        return fuse([probs, self.fisher.predict(x)])
 
     def predict_files(self, paths: Sequence[str | os.PathLike[str]]) -> np.ndarray:
         """:meth:`predict` of image files (an unreadable file is an InputError naming it)."""

@@ -303,3 +303,115 @@ def ship(run_dir: str | Path, dest: str | Path | None = None,
                       **extra)
     write_card(dest, card)
     return dest
+
+
+def train_fisher(data_dir: str | Path, run_dir: str | Path, *, cnn: str | Path | None = None,
+                 seed: int = 0, workers: int = 1, limit: int | None = None,
+                 cache_dir: str | Path | None = None, command: str = "", quiet: bool = False,
+                 **settings: Any) -> dict[str, Any]:
+    """Fit the Fisher-vector member (:class:`~moviemotion.posters.fisher.PosterFisher`) of the
+    multi-label head on the training posters at the CNN's input size and genres (``cnn``: an
+    ``.onnx`` poster model, default the shipped one), score on val.csv alone, per channel,
+    and fused with the CNN (equal weights: :func:`~moviemotion.posters.fisher.fuse`), choose
+    the fused model's per-genre thresholds there, and write ``run_dir``: ``config.json``,
+    ``evaluation.json`` and ``fisher.npz`` (the member; the thresholds, the CNN's SHA-256
+    and the command inside). Returns the evaluation."""
+    import time
+
+    from moviemotion.learn import metrics
+    from moviemotion.learn.card import file_sha256
+    from moviemotion.posters.classifier import MODELS, PosterClassifier
+    from moviemotion.posters.fisher import CHANNELS, DEFAULTS, PosterFisher, fuse
+    from moviemotion.progress import progress_bar
+
+    run_dir = Path(run_dir)
+    cnn_path = Path(cnn) if cnn is not None else MODELS["multilabel"]
+    clf = PosterClassifier(cnn_path, fisher=False)
+    if clf.kind != "multilabel":
+        raise InputError(f"{cnn_path}: the Fisher member joins a multi-label poster model")
+    names, (xtr, ytr), (xva, yva) = load(data_dir, "multilabel", clf.size, genres=clf.genres,
+                                         limit=limit,
+                                         cache_dir=cache_dir if cache_dir is not None else run_dir.parent / ".cache")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    config = {"data": str(data_dir), "cnn": str(cnn_path), "cnn_sha256": file_sha256(cnn_path),
+              "seed": seed, "limit": limit, "settings": {**DEFAULTS, **settings},
+              "command": command, "train_posters": len(xtr), "val_posters": len(xva)}
+    atomic_write_json(run_dir / "config.json", config)
+    member = PosterFisher(names, clf.size, seed, **settings)
+    started = time.time()
+    with progress_bar(disable=quiet) as bar:
+        t = bar.add_task("describing posters (dense SIFT, colour)", total=len(xtr) + len(xva),
+                         unit="posters")
+        advance = lambda n: bar.advance(t, n)      # noqa: E731
+        dtr = member.describe(xtr, workers, advance)
+        dva = member.describe(xva, workers, advance)
+    member.fit(xtr, ytr, descriptors=dtr,
+               log=None if quiet else lambda m: console_print(m))
+    del dtr
+    channels = member.channel_probabilities(xva, descriptors=dva)
+    p_member = fuse(list(channels.values()))
+    p_cnn = clf.predict(list(xva.transpose(0, 2, 3, 1)))
+    p_fused = fuse([p_cnn, p_member])
+    thresholds = metrics.best_thresholds(yva, p_fused)
+    mean_ap = lambda p: float(metrics.mean_average_precision(yva, p))    # noqa: E731
+    result: dict[str, Any] = {
+        "n": len(yva), "mAP": mean_ap(p_fused),
+        **{f"{c}_mAP": mean_ap(channels[c]) for c in CHANNELS},
+        "fisher_mAP": mean_ap(p_member), "cnn_mAP": mean_ap(p_cnn),
+        "ap": dict(zip(names, metrics.average_precision(yva, p_fused).tolist(), strict=True)),
+        "thresholds": dict(zip(names, thresholds.tolist(), strict=True)),
+        **tuned_f1(yva, p_fused, thresholds),
+        "seconds": round(time.time() - started)}
+    f1 = metrics.multilabel_f1(yva, p_fused, np.full(len(names), 0.5))
+    result.update({"micro_f1": f1["micro"], "samples_f1": f1["samples"], "macro_f1": f1["macro"]})
+    atomic_write_json(run_dir / "evaluation.json", result)
+    member.save(run_dir / "fisher.npz", thresholds=thresholds.tolist(), command=command,
+                cnn_sha256=config["cnn_sha256"], val_mAP=result["mAP"])
+    return result
+
+
+def console_print(message: str) -> None:
+    from moviemotion.progress import console
+
+    console.print(message, highlight=False, markup=False)
+
+
+def ship_fisher(run_dir: str | Path, dest: str | Path | None = None) -> Path:
+    """Install a finished Fisher-member run (:func:`train_fisher`) beside the shipped
+    multi-label model (``posters/weights/genres_fisher.npz``), with its model card (the
+    fused model's validation scores, per-genre AP and thresholds, the commands)."""
+    import json
+    import shutil
+
+    from moviemotion.errors import ModelError
+    from moviemotion.io import atomic_path
+    from moviemotion.learn.card import file_sha256, write_card
+    from moviemotion.learn.ship import require_run_files
+    from moviemotion.posters.classifier import FISHER, MODELS
+
+    run_dir = Path(run_dir)
+    require_run_files(run_dir, ("fisher.npz", "config.json", "evaluation.json"), "poster Fisher")
+    config = json.loads((run_dir / "config.json").read_text())
+    result = json.loads((run_dir / "evaluation.json").read_text())
+    dest = Path(dest) if dest is not None else FISHER
+    cnn = dest.parent / MODELS["multilabel"].name
+    if cnn.is_file() and file_sha256(cnn) != config["cnn_sha256"]:
+        raise ModelError(f"{run_dir}: fitted and thresholded with another CNN than {cnn}; "
+                         "train it again against that model")
+    with atomic_path(dest) as tmp:
+        shutil.copyfile(run_dir / "fisher.npz", tmp)
+    keep = ("n", "mAP", "fisher_mAP", "sift_mAP", "color_mAP", "cnn_mAP", "micro_f1_tuned",
+            "samples_f1_tuned", "macro_f1_tuned")
+    card = {"task": "poster_multilabel_fisher", "kind": "multilabel",
+            "classes": list(result["ap"]),
+            "arch": "improved Fisher vectors (dense RootSIFT + Lab colour; local colour "
+                    "statistics) + logistic regression per genre",
+            "arch_args": config["settings"], "seed": config["seed"], "command": config["command"],
+            "data": config["data"], "train_split": "train", "val_split": "val",
+            "note": "fused with the CNN ensemble genres.onnx (equal weights, mean of logits); "
+                    "the scores and thresholds are the fused model's",
+            "metrics": {"val": {k: result[k] for k in keep if k in result}},
+            "average_precision": result["ap"], "thresholds": result["thresholds"],
+            "file": {"name": dest.name, "bytes": dest.stat().st_size, "sha256": file_sha256(dest)}}
+    write_card(dest, card)
+    return dest
