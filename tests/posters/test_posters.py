@@ -209,17 +209,25 @@ def test_a_stack_trains_one_ordinary_run_per_seed(posters_dir: Path, tmp_path: P
 
 
 def test_asymmetric_loss_is_an_option_of_the_multilabel_head(posters_dir: Path, tmp_path: Path):
-    """`--loss asymmetric` trains the multilabel head end to end (the loss itself is tested
-    in tests/learn/test_kinds.py); the single-label head, --pos-weight with it and unknown
+    """`--loss asymmetric` trains the multilabel head end to end with that loss (the same
+    seed with the logistic loss ends elsewhere; the loss itself is tested in
+    tests/learn/test_kinds.py); the single-label head, --pos-weight with it and unknown
     losses are refused before any work."""
+    import torch
+
     from moviemotion.learn.train import TrainConfig
     from moviemotion.posters.training import train_posters
 
     cfg = TrainConfig(data=str(posters_dir), arch="vgg", arch_args={"width": 4}, epochs=1,
                       batch_size=16, lr=0.01, seed=0, threads=1, command="tiny asymmetric")
-    run = train_posters(posters_dir, tmp_path / "asl", "multilabel", cfg, size=(32, 24), min_count=5,
-                        quiet=True, loss="asymmetric")
-    assert json.loads((run / "evaluation.json").read_text())["mAP"] > 0
+    weights = {}
+    for loss in ("asymmetric", "logistic"):
+        run = train_posters(posters_dir, tmp_path / loss, "multilabel", cfg, size=(32, 24),
+                            min_count=5, quiet=True, loss=loss)
+        assert json.loads((run / "evaluation.json").read_text())["mAP"] > 0
+        weights[loss] = torch.load(run / "best.pt", weights_only=False)["model"]
+    shared = [k for k, v in weights["logistic"].items() if v.dtype.is_floating_point]
+    assert any(not torch.equal(weights["asymmetric"][k], weights["logistic"][k]) for k in shared)
     for head, kw, match in (("single", {}, "multilabel head"),
                             ("multilabel", {"pos_weight": True}, "without --pos-weight"),
                             ("multilabel", {"loss": "hinge"}, "unknown loss")):
