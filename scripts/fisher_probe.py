@@ -12,7 +12,9 @@ poster-fisher`` (docs/posters.md).
 
 Scenes: images at 128 x 128 gray (15-Scene's size; Intel6 upscaled from 100), SIFT every 4 px
 at patch sizes 8 and 16, PCA 64 + (x, y), 256 components, one regression per dataset over its
-own classes (C = 100). Posters: the 160 x 112 RGB posters of the multilabel head, the same
+own classes (C = 100); and a second channel, local colour statistics (as the poster member's:
+PCA 32 + 2 (x, y), 128 components, C = 1), with the three (CNN, SIFT, colour) averaged in equal
+geometric thirds. Posters: the 160 x 112 RGB posters of the multilabel head, the same
 SIFT + the patch's mean CIELAB colour + 2 (x, y), 128 components, one regression per genre
 (C = 1).
 """
@@ -83,6 +85,28 @@ def _geo(a: np.ndarray, b: np.ndarray, w: float) -> np.ndarray:
     return np.exp((1 - w) * np.log(a + 1e-9) + w * np.log(b + 1e-9))
 
 
+def colour_statistics(x_train: np.ndarray, x_val: np.ndarray, seed: int = 0):
+    """Improved Fisher vectors of local colour statistics (the poster member's colour channel,
+    ``moviemotion.posters.fisher``: LCS, PCA 32 + 2 (x, y), 128 components) of uint8 images
+    (N, 3, H, W)."""
+    from moviemotion.learn.fisher import LocalColorStats
+
+    h, w = x_train.shape[2:]
+    lcs = LocalColorStats(h, w, step=4, sizes=(8, 16))
+    xy2 = 2 * DenseSift(h, w, step=4, sizes=(8, 16)).positions()
+    describe_one = lambda img: lcs(np.ascontiguousarray(img.transpose(1, 2, 0)))  # noqa: E731
+    rng = np.random.default_rng(seed)
+    ii = rng.choice(len(x_train), min(3000, len(x_train)), replace=False)
+    jj = rng.integers(0, len(lcs.grid), (len(ii), 100))
+    sample = np.concatenate([describe_one(x_train[i])[jj[k]] for k, i in enumerate(ii)])
+    t = time.time()
+    enc = FisherEncoder(components=128, pca_dims=32, seed=seed).fit(
+        sample, np.concatenate([xy2[j] for j in jj]))
+    print(f"  colour encoder fitted in {time.time() - t:.0f} s ({enc.dims} dims)", flush=True)
+    return tuple(np.stack([enc.encode(describe_one(img), xy2) for img in x])
+                 for x in (x_train, x_val))
+
+
 def probe_scenes(root: str, workers: int, fuse: float, limit: int | None = None) -> dict:
     from sklearn.linear_model import LogisticRegression
 
@@ -101,15 +125,24 @@ def probe_scenes(root: str, workers: int, fuse: float, limit: int | None = None)
     pos = DenseSift(128, 128, step=4, sizes=(8, 16)).positions()
     ftr, fva = fit_encode(dtr, dva, np.broadcast_to(pos, (len(dtr), *pos.shape)),
                           np.broadcast_to(pos, (len(dva), *pos.shape)), components=256)
+    del dtr, dva
+    ctr, cva = colour_statistics(d.x_train, d.x_val, seed=0)
     cnn = SceneClassifier(threads=workers).predict(list(d.x_val.transpose(0, 2, 3, 1)))
-    fisher = np.zeros_like(cnn)                  # each dataset's regression fills its classes
-    for di in range(len(DATASETS)):
-        tr, va = d.d_train == di, d.d_val == di
-        clf = LogisticRegression(C=100, max_iter=2000).fit(ftr[tr], d.y_train[tr])
-        fisher[np.ix_(va, clf.classes_)] = clf.predict_proba(fva[va])
+
+    def per_dataset(xtr: np.ndarray, xva: np.ndarray, c: float) -> np.ndarray:
+        out = np.full_like(cnn, 1e-9)            # each dataset's regression fills its classes
+        for di in range(len(DATASETS)):
+            tr, va = d.d_train == di, d.d_val == di
+            clf = LogisticRegression(C=c, max_iter=2000).fit(xtr[tr], d.y_train[tr])
+            out[np.ix_(va, clf.classes_)] = clf.predict_proba(xva[va])
+        return out
+
+    fisher, colour = per_dataset(ftr, fva, 100.0), per_dataset(ctr, cva, 1.0)
+    thirds = np.exp((np.log(cnn + 1e-9) + np.log(fisher) + np.log(colour)) / 3)
     scores = {model: dataset_scores(p, d.y_val, d.d_val)
-              for model, p in (("fisher", fisher), ("shipped_cnn", cnn),
-                               (f"fused_{fuse}", _geo(cnn, fisher, fuse)))}
+              for model, p in (("fisher", fisher), ("colour_stats", colour), ("shipped_cnn", cnn),
+                               (f"fused_{fuse}", _geo(cnn, fisher, fuse)),
+                               ("fused_thirds_cnn_sift_colour", thirds))}
     out = {name: {"images": int((d.d_val == di).sum()),
                   **{model: s[f"{name}_accuracy"] for model, s in scores.items()}}
            for di, name in enumerate(DATASETS)}
