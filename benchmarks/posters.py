@@ -72,10 +72,13 @@ def main() -> None:
     print(f"  CNN ensemble alone (baseline)  {t_cnn:7.1f} ms per poster")
     print(f"  CNN + Fisher member (default)  {t_both:7.1f} ms per poster  ({t_both / t_cnn:.1f}x the baseline)")
 
+    import cv2
+
+    from moviemotion.learn.fisher import GridDescriber
+
     member = both.fisher
     x = np.stack([resize(i, member.size) for i in imgs])
-    d = member._describer                # the member's descriptors, built by predict above
-    import cv2
+    d = GridDescriber(*member.size, int(member.settings["step"]), member.settings["sizes"])
 
     rgb = [np.ascontiguousarray(p.transpose(1, 2, 0)) for p in x]
     t_sift = per_poster_ms(lambda: [(d.sift(cv2.cvtColor(r, cv2.COLOR_RGB2GRAY)), d.sift.local_color(r))

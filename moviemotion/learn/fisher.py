@@ -11,13 +11,15 @@ pretrained weights, nothing but our data.
 
 Two local descriptors share one grid: :class:`DenseSift` (texture) and
 :class:`LocalColorStats` (Perronnin's local colour statistics: the mean and standard deviation
-of R, G, B in 4 x 4 sub-cells of each patch, 96 numbers). An encoder fitted with
+of R, G, B in 4 x 4 sub-cells of each patch, 96 numbers); :func:`describe_images` computes
+both (and each patch's mean Lab colour) for many images in worker processes, and
+:func:`sample_grid` picks the descriptors an encoder is fitted on. An encoder fitted with
 scikit-learn keeps only arrays (:meth:`FisherEncoder.to_arrays`), so a shipped model is an
 ``.npz`` and encoding needs numpy alone.
 
 Used by the shipped poster model (:mod:`moviemotion.posters.fisher`: one SIFT and one colour
-member averaged with the CNN ensemble) and by ``scripts/fisher_probe.py``, which measures the
-SIFT encoding on 15-Scene and Intel6 (docs/scenes.md: not shipped there, the class activation
+member averaged with the CNN ensemble) and by ``scripts/fisher_probe.py``, which measures both
+channels on 15-Scene and Intel6 (docs/scenes.md: not shipped there, the class activation
 maps must stay exact).
 
 >>> import numpy as np
@@ -52,6 +54,20 @@ def dense_grid(height: int, width: int, step: int = 4, sizes: Sequence[int] = (8
     return grid
 
 
+def grid_positions(grid: np.ndarray, height: int, width: int) -> np.ndarray:
+    """(T, 2) float32 positions (x, y) of :func:`dense_grid` points scaled to -0.5 .. 0.5."""
+    return (grid[:, :2] / np.array([width, height]) - 0.5).astype(np.float32)
+
+
+def sample_grid(n_images: int, n_points: int, images: int = 3000, per_image: int = 100,
+                seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Which descriptors fit an encoder: ``(ii, jj)``, up to ``images`` random images and
+    ``per_image`` random grid points of each (``desc[ii[:, None], jj]`` picks them)."""
+    rng = np.random.default_rng(seed)
+    ii = rng.choice(n_images, min(images, n_images), replace=False)
+    return ii, rng.integers(0, n_points, (len(ii), per_image))
+
+
 class DenseSift:
     """RootSIFT descriptors at fixed grid points of images of one size (OpenCV's SIFT)."""
 
@@ -65,8 +81,7 @@ class DenseSift:
 
     def positions(self) -> np.ndarray:
         """(T, 2) float32 positions scaled to -0.5 .. 0.5 (x, y)."""
-        h, w = self.shape
-        return (self.grid[:, :2] / np.array([w, h]) - 0.5).astype(np.float32)
+        return grid_positions(self.grid, *self.shape)
 
     def __call__(self, gray: np.ndarray) -> np.ndarray:
         """(T, 128) float32 RootSIFT of a uint8 gray image of this size."""
@@ -122,6 +137,68 @@ class LocalColorStats:
             out[sel] = np.concatenate([mean[ys, xs].reshape(len(pts), -1),
                                        sd[ys, xs].reshape(len(pts), -1)], 1)
         return out
+
+
+class GridDescriber:
+    """The local descriptors of uint8 RGB images (N, 3, H, W) of one size on one grid, as
+    float16 arrays: ``sift`` (N, T, 128) RootSIFT of the gray image, ``lab`` (N, T, 3) the
+    patch's mean CIELAB colour, ``color`` (N, T, 96) local colour statistics."""
+
+    def __init__(self, height: int, width: int, step: int = 4, sizes: Sequence[int] = (8, 16)):
+        self.sift = DenseSift(height, width, step, sizes)
+        self.color = LocalColorStats(height, width, step, sizes)
+        self.key = (height, width, step, tuple(sizes))
+
+    def __call__(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        import cv2
+
+        n, t = len(x), len(self.sift.grid)
+        out = {"sift": np.empty((n, t, 128), np.float16), "lab": np.empty((n, t, 3), np.float16),
+               "color": np.empty((n, t, 96), np.float16)}
+        for i, img in enumerate(x):
+            rgb = np.ascontiguousarray(img.transpose(1, 2, 0))
+            out["sift"][i] = self.sift(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+            out["lab"][i] = self.sift.local_color(rgb)
+            out["color"][i] = self.color(rgb)
+        return out
+
+
+_WORKER: GridDescriber | None = None
+
+
+def _describe_chunk(job: tuple[np.ndarray, tuple]) -> dict[str, np.ndarray]:
+    global _WORKER
+    x, key = job
+    if _WORKER is None or _WORKER.key != key:
+        _WORKER = GridDescriber(*key)
+    return _WORKER(x)
+
+
+def describe_images(x: np.ndarray, step: int = 4, sizes: Sequence[int] = (8, 16),
+                    workers: int = 1, progress=None, chunk: int = 100) -> dict[str, np.ndarray]:
+    """:class:`GridDescriber` of uint8 RGB images ``x`` (N, 3, H, W), in ``workers``
+    processes, ``chunk`` images at a time; ``progress(n)`` after each chunk."""
+    h, w = x.shape[2:]
+    key = (h, w, step, tuple(sizes))
+    chunks = [x[a:a + chunk] for a in range(0, len(x), chunk)]
+    if not chunks:
+        t = len(dense_grid(h, w, step, sizes))
+        return {k: np.zeros((0, t, d), np.float16) for k, d in (("sift", 128), ("lab", 3), ("color", 96))}
+    parts = []
+    if workers > 1 and len(chunks) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers) as pool:
+            for part in pool.map(_describe_chunk, [(c, key) for c in chunks]):
+                parts.append(part)
+                if progress:
+                    progress(len(part["sift"]))
+    else:
+        for c in chunks:
+            parts.append(_describe_chunk((c, key)))
+            if progress:
+                progress(len(c))
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
 def fisher_vector(x: np.ndarray, weights: np.ndarray, means: np.ndarray,

@@ -30,7 +30,13 @@ from typing import Any
 import numpy as np
 
 from moviemotion.errors import InputError, ModelError
-from moviemotion.learn.fisher import DenseSift, FisherEncoder, LocalColorStats
+from moviemotion.learn.fisher import (
+    FisherEncoder,
+    dense_grid,
+    describe_images,
+    grid_positions,
+    sample_grid,
+)
 
 CHANNELS = ("sift", "color")
 #: Defaults of a member: the grid, the PCA sizes and GMM components per channel, the
@@ -42,49 +48,20 @@ FORMAT = "moviemotion poster fisher member 1"
 
 
 def logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(np.asarray(p, np.float64), 1e-7, 1 - 1e-7)
-    return np.log(p) - np.log1p(-p)
+    """log(p / (1 - p)), with p clipped to 1e-7 .. 1 - 1e-7."""
+    from scipy.special import logit as _logit
+
+    return _logit(np.clip(np.asarray(p, np.float64), 1e-7, 1 - 1e-7))
 
 
 def fuse(probabilities: Sequence[np.ndarray], weights: Sequence[float] | None = None) -> np.ndarray:
     """The normalized weighted product of per-genre probabilities (the weighted mean of their
     logits, through the sigmoid); equal weights by default."""
+    from scipy.special import expit
+
     w = np.full(len(probabilities), 1 / len(probabilities)) if weights is None else np.asarray(weights)
     z = sum(wi * logit(p) for wi, p in zip(w, probabilities, strict=True))
-    return (1 / (1 + np.exp(-z))).astype(np.float32)
-
-
-class _Describer:
-    """Both channels' local descriptors of uint8 RGB posters (N, 3, H, W) of one size."""
-
-    def __init__(self, size: tuple[int, int], step: int, sizes: Sequence[int]):
-        self.sift = DenseSift(*size, step=step, sizes=sizes)
-        self.color = LocalColorStats(*size, step=step, sizes=sizes)
-        self.xy2 = 2 * self.sift.positions()
-
-    def __call__(self, x: np.ndarray) -> dict[str, np.ndarray]:
-        import cv2
-
-        n, t = len(x), len(self.sift.grid)
-        out = {"sift": np.empty((n, t, 128), np.float16), "lab": np.empty((n, t, 3), np.float16),
-               "color": np.empty((n, t, 96), np.float16)}
-        for i, img in enumerate(x):
-            rgb = np.ascontiguousarray(img.transpose(1, 2, 0))
-            out["sift"][i] = self.sift(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
-            out["lab"][i] = self.sift.local_color(rgb)
-            out["color"][i] = self.color(rgb)
-        return out
-
-
-_WORKER: _Describer | None = None
-
-
-def _describe_chunk(job: tuple[np.ndarray, tuple[int, int], int, tuple[int, ...]]) -> dict:
-    global _WORKER
-    x, size, step, sizes = job
-    if _WORKER is None or _WORKER.sift.shape != size:
-        _WORKER = _Describer(size, step, sizes)
-    return _WORKER(x)
+    return expit(z).astype(np.float32)
 
 
 class PosterFisher:
@@ -105,64 +82,41 @@ class PosterFisher:
         self.coef: dict[str, np.ndarray] = {}
         self.intercept: dict[str, np.ndarray] = {}
         self.standardize = np.zeros((2, 3), np.float32)    # the Lab colour's mean, deviation
-        self._describer: _Describer | None = None
         self.info: dict[str, Any] = {}
+        grid = dense_grid(*self.size, int(self.settings["step"]), self._sizes)
+        self.xy2 = 2 * grid_positions(grid, *self.size)     # (T, 2): the positions appended
+
+    @property
+    def _sizes(self) -> tuple[int, ...]:
+        return tuple(int(v) for v in self.settings["sizes"])
 
     # -- descriptors -------------------------------------------------------------------
     def describe(self, x: np.ndarray, workers: int = 1,
                  progress: Callable[[int], None] | None = None) -> dict[str, np.ndarray]:
-        """The local descriptors of posters ``x`` (N, 3, H, W) uint8: ``sift`` (N, T, 128),
-        ``lab`` (N, T, 3), ``color`` (N, T, 96), float16; ``workers`` processes."""
+        """The local descriptors of posters ``x`` (N, 3, H, W) uint8 (``sift``, ``lab``,
+        ``color``: :func:`~moviemotion.learn.fisher.describe_images`); ``workers`` processes."""
         x = np.asarray(x)
         if x.ndim != 4 or x.shape[1] != 3 or x.shape[2:] != self.size or x.dtype != np.uint8:
             raise InputError(f"Fisher member: expected uint8 posters (N, 3, {self.size[0]}, "
                              f"{self.size[1]}), got {x.dtype} {x.shape}")
-        step, sizes = int(self.settings["step"]), tuple(int(s) for s in self.settings["sizes"])
-        chunks = [x[a:a + 100] for a in range(0, len(x), 100)]
-        if workers > 1 and len(chunks) > 1:
-            from concurrent.futures import ProcessPoolExecutor
+        return describe_images(x, int(self.settings["step"]), self._sizes, workers, progress)
 
-            with ProcessPoolExecutor(workers) as pool:
-                parts = []
-                for part in pool.map(_describe_chunk, [(c, self.size, step, sizes) for c in chunks]):
-                    parts.append(part)
-                    if progress:
-                        progress(len(part["sift"]))
-        else:
-            if self._describer is None:
-                self._describer = _Describer(self.size, step, sizes)
-            parts = []
-            for c in chunks:
-                parts.append(self._describer(c))
-                if progress:
-                    progress(len(c))
-        if not parts:
-            t = len(_Describer(self.size, step, sizes).sift.grid)
-            return {"sift": np.zeros((0, t, 128), np.float16), "lab": np.zeros((0, t, 3), np.float16),
-                    "color": np.zeros((0, t, 96), np.float16)}
-        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-
-    def _channel(self, name: str, desc: dict[str, np.ndarray], rows) -> tuple[np.ndarray, np.ndarray]:
-        """(descriptors, extra columns) of channel ``name`` for the images ``rows``."""
-        d = self._xy2() if self._describer is None else self._describer.xy2
+    def _channel(self, name: str, desc: dict[str, np.ndarray], index, xy: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """(descriptors, extra columns) of channel ``name`` at ``index`` into the first axes
+        of ``desc`` (an image, or images x grid points), ``xy`` their positions."""
         if name == "sift":
-            lab = (desc["lab"][rows].astype(np.float32) - self.standardize[0]) / self.standardize[1]
-            extra = np.concatenate([lab, np.broadcast_to(d, (*lab.shape[:-1], 2))], -1)
-            return desc["sift"][rows], extra
-        col = desc["color"][rows]
-        return col, np.broadcast_to(d, (*col.shape[:-1], 2))
-
-    def _xy2(self) -> np.ndarray:
-        self._describer = _Describer(self.size, int(self.settings["step"]),
-                                     tuple(int(s) for s in self.settings["sizes"]))
-        return self._describer.xy2
+            lab = (desc["lab"][index].astype(np.float32) - self.standardize[0]) / self.standardize[1]
+            return desc["sift"][index], np.concatenate(
+                [lab, np.broadcast_to(xy, (*lab.shape[:-1], 2))], -1)
+        col = desc["color"][index]
+        return col, np.broadcast_to(xy, (*col.shape[:-1], 2))
 
     def _fisher_vectors(self, name: str, desc: dict[str, np.ndarray]) -> np.ndarray:
         enc = self.encoders[name]
         out = np.empty((len(desc["sift"]), enc.dims), np.float32)
         for i in range(len(out)):
-            d, e = self._channel(name, desc, i)
-            out[i] = enc.encode(d, e)
+            out[i] = enc.encode(*self._channel(name, desc, i, self.xy2))
         return out
 
     # -- fit / predict -----------------------------------------------------------------
@@ -181,15 +135,13 @@ class PosterFisher:
         say = log or (lambda _m: None)
         desc = descriptors if descriptors is not None else self.describe(x, workers, progress)
         s = self.settings
-        rng = np.random.default_rng(self.seed)
-        ii = rng.choice(len(x), min(int(s["fit_images"]), len(x)), replace=False)
-        jj = rng.integers(0, desc["sift"].shape[1], (len(ii), int(s["fit_descriptors"])))
-        lab = desc["lab"][ii[:, None], jj].reshape(-1, 3).astype(np.float32)
+        ii, jj = sample_grid(len(x), desc["sift"].shape[1], int(s["fit_images"]),
+                             int(s["fit_descriptors"]), self.seed)
+        sample = (ii[:, None], jj)
+        lab = desc["lab"][sample].reshape(-1, 3).astype(np.float32)
         self.standardize = np.stack([lab.mean(0), lab.std(0) + 1e-6]).astype(np.float32)
         for name in CHANNELS:
-            d, e = self._channel(name, desc, ii)
-            d = np.asarray(d)[np.arange(len(ii))[:, None], jj]
-            e = np.asarray(e)[np.arange(len(ii))[:, None], jj]
+            d, e = self._channel(name, desc, sample, self.xy2[jj])
             enc = FisherEncoder(int(s["components"]), int(s["pca_dims"][name]), self.seed)
             self.encoders[name] = enc.fit(d.reshape(-1, d.shape[-1]).astype(np.float32),
                                           e.reshape(-1, e.shape[-1]))
@@ -216,12 +168,14 @@ class PosterFisher:
                               descriptors: dict[str, np.ndarray] | None = None
                               ) -> dict[str, np.ndarray]:
         """Per channel, the (N, G) genre probabilities of posters ``x``."""
+        from scipy.special import expit
+
         self._check_fitted()
         desc = descriptors if descriptors is not None else self.describe(x, workers)
         out = {}
         for name in CHANNELS:
             z = self._fisher_vectors(name, desc) @ self.coef[name].T + self.intercept[name]
-            out[name] = (1 / (1 + np.exp(-z))).astype(np.float32)
+            out[name] = expit(z).astype(np.float32)
         return out
 
     def predict(self, x: np.ndarray, workers: int = 1,

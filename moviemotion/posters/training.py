@@ -322,7 +322,7 @@ def train_fisher(data_dir: str | Path, run_dir: str | Path, *, cnn: str | Path |
     from moviemotion.learn.card import file_sha256
     from moviemotion.posters.classifier import MODELS, PosterClassifier
     from moviemotion.posters.fisher import CHANNELS, DEFAULTS, PosterFisher, fuse
-    from moviemotion.progress import progress_bar
+    from moviemotion.progress import progress_bar, say
 
     run_dir = Path(run_dir)
     cnn_path = Path(cnn) if cnn is not None else MODELS["multilabel"]
@@ -345,8 +345,7 @@ def train_fisher(data_dir: str | Path, run_dir: str | Path, *, cnn: str | Path |
         advance = lambda n: bar.advance(t, n)      # noqa: E731
         dtr = member.describe(xtr, workers, advance)
         dva = member.describe(xva, workers, advance)
-    member.fit(xtr, ytr, descriptors=dtr,
-               log=None if quiet else lambda m: console_print(m))
+    member.fit(xtr, ytr, descriptors=dtr, log=None if quiet else lambda m: say("note", m))
     del dtr
     channels = member.channel_probabilities(xva, descriptors=dva)
     p_member = fuse(list(channels.values()))
@@ -368,12 +367,6 @@ def train_fisher(data_dir: str | Path, run_dir: str | Path, *, cnn: str | Path |
     member.save(run_dir / "fisher.npz", thresholds=thresholds.tolist(), command=command,
                 cnn_sha256=config["cnn_sha256"], val_mAP=result["mAP"])
     return result
-
-
-def console_print(message: str) -> None:
-    from moviemotion.progress import console
-
-    console.print(message, highlight=False, markup=False)
 
 
 def ship_fisher(run_dir: str | Path, dest: str | Path | None = None) -> Path:

@@ -119,3 +119,22 @@ def test_local_colour_statistics_known_answers():
     np.testing.assert_allclose(out[big, 48:], 0.5, atol=1e-3)
     with pytest.raises(InputError):
         lcs(np.zeros((32, 24), np.uint8))
+
+
+def test_describe_images_in_processes_equals_each_descriptor():
+    from moviemotion.learn.fisher import LocalColorStats, describe_images, sample_grid
+
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 255, (5, 3, 32, 24), np.uint8)
+    serial = describe_images(x)
+    parallel = describe_images(x, workers=2, chunk=2)
+    sift, lcs = DenseSift(32, 24), LocalColorStats(32, 24)
+    for k in ("sift", "lab", "color"):
+        np.testing.assert_array_equal(serial[k], parallel[k])
+    img = np.ascontiguousarray(x[4].transpose(1, 2, 0))
+    np.testing.assert_allclose(serial["color"][4], lcs(img), atol=1e-3)        # float16
+    np.testing.assert_allclose(serial["lab"][4], sift.local_color(img), atol=1e-3)
+    assert serial["sift"].shape == (5, len(sift.grid), 128)
+    assert describe_images(x[:0])["color"].shape == (0, len(lcs.grid), 96)
+    ii, jj = sample_grid(5, len(sift.grid), images=3, per_image=7, seed=1)
+    assert len(set(ii)) == 3 and ii.max() < 5 and jj.shape == (3, 7) and jj.max() < len(sift.grid)
