@@ -163,9 +163,13 @@ def teacher_probabilities(teachers: Sequence[str | os.PathLike[str]], x: np.ndar
 
 def prepare(run_dir: str | os.PathLike[str], distillation: Distillation | None, x: np.ndarray,
             y: np.ndarray, *, resume: bool = False, label_smoothing: float = 0.0,
-            threads: int | None = None, device: str = "cpu") -> tuple[np.ndarray, Any, Distillation]:
+            threads: int | None = None, device: str = "cpu",
+            probs: np.ndarray | None = None) -> tuple[np.ndarray, Any, Distillation]:
     """(training targets, loss function, settings) of a distilled run in ``run_dir``; writes
-    ``distill.json`` (with ``resume``: reads it, ``distillation`` may be None) and the cache."""
+    ``distill.json`` (with ``resume``: reads it, ``distillation`` may be None) and the cache.
+    ``probs``: the teacher's probabilities over ``x``, computed elsewhere (e.g. a classical
+    model's out-of-fold predictions, :mod:`moviemotion.content.scene_teacher`); the teachers
+    then name the file they came from and are not run."""
     run_dir = Path(run_dir)
     record = run_dir / DISTILL_FILE
     if distillation is None:
@@ -175,8 +179,13 @@ def prepare(run_dir: str | os.PathLike[str], distillation: Distillation | None, 
         distillation = Distillation(tuple(stored["teachers"]), stored["alpha"],
                                     stored["temperature"])
     distillation = distillation.checked()
-    probs = teacher_probabilities(distillation.teachers, x, run_dir / CACHE_FILE, threads, device)
     y = np.asarray(y)
+    if probs is None:
+        probs = teacher_probabilities(distillation.teachers, x, run_dir / CACHE_FILE, threads,
+                                      device)
+    elif np.shape(probs)[0] != len(y):
+        raise InputError(f"teacher probabilities {np.shape(probs)} do not match {len(y)} "
+                         "training labels")
     run_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_json(record, {
         **asdict(distillation),
@@ -189,9 +198,11 @@ def prepare(run_dir: str | os.PathLike[str], distillation: Distillation | None, 
 
 
 def distill(task, config, run_dir: str | os.PathLike[str], train_data: Any, val_data: Any,
-            distillation: Distillation | None, *, resume: bool = False, **train_kwargs: Any) -> Path:
+            distillation: Distillation | None, *, resume: bool = False,
+            probs: np.ndarray | None = None, **train_kwargs: Any) -> Path:
     """Train a student with :func:`moviemotion.learn.train.train` on the teachers' soft
-    targets (``train_data``: ``(x, y)`` arrays or an object with ``.x``/``.y``)."""
+    targets (``train_data``: ``(x, y)`` arrays or an object with ``.x``/``.y``; ``probs``:
+    precomputed teacher probabilities, see :func:`prepare`)."""
     from moviemotion.learn.train import prepare as prepare_run
     from moviemotion.learn.train import train
 
@@ -201,6 +212,6 @@ def distill(task, config, run_dir: str | os.PathLike[str], train_data: Any, val_
     cfg = prepare_run(task, config, Path(run_dir), resume, write=False)   # checks options first
     targets, loss_fn, _ = prepare(run_dir, distillation, np.asarray(x), np.asarray(y),
                                   resume=resume, label_smoothing=cfg.label_smoothing or 0.0,
-                                  threads=cfg.threads, device=cfg.device)
+                                  threads=cfg.threads, device=cfg.device, probs=probs)
     return train(task, config, run_dir, (x, targets), val_data, resume=resume, loss_fn=loss_fn,
                  **train_kwargs)

@@ -361,3 +361,24 @@ def test_greedy_selection_adds_members_only_while_they_help() -> None:
     assert one == [2]
     with pytest.raises(InputError):
         greedy_selection([], loglik, 3)
+
+
+def test_precomputed_teacher_probabilities_are_used_as_given(tmp_path):
+    """``prepare(probs=...)``: the targets are those probabilities (the teacher file is
+    recorded, not run); probabilities for other images are refused."""
+    from moviemotion.learn.distill import prepare
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 20)
+    probs = rng.dirichlet(np.ones(3), 20).astype(np.float32)
+    teacher = tmp_path / "teacher.npz"
+    np.savez(teacher, probs=probs)
+    targets, _, d = prepare(tmp_path / "run", Distillation((str(teacher),), 0.2, 2.0),
+                            np.zeros((20, 1, 4, 4)), y, probs=probs)
+    assert np.allclose(targets, soft_targets(y, probs, 2.0)) and d.alpha == 0.2
+    record = json.loads((tmp_path / "run" / "distill.json").read_text())
+    assert record["teacher_train_accuracy"] == pytest.approx((probs.argmax(1) == y).mean())
+    assert not (tmp_path / "run" / "teacher_probs.npz").exists()
+    with pytest.raises(InputError, match="do not match 19"):
+        prepare(tmp_path / "run2", Distillation((str(teacher),)), np.zeros((19, 1, 4, 4)),
+                y[:19], probs=probs)
