@@ -182,15 +182,42 @@ def dataset_scores(probs: np.ndarray, y: np.ndarray, d: np.ndarray) -> dict[str,
     return out
 
 
+def teacher_targets(path: str | Path, data: SceneData, scene15_repeat: int) -> np.ndarray:
+    """The probabilities of a teacher file (:mod:`moviemotion.content.scene_teacher`: one row
+    per distinct training image, in load order) laid out as ``data``'s training rows
+    (15-Scene's repeated ``scene15_repeat`` times); a file made for other images is an error."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: teacher file not found")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            probs, y, d = f["probs"], f["y"], f["dataset"]
+    except Exception as e:  # noqa: BLE001 - any unreadable file is one message
+        raise InputError(f"{path}: not a scene teacher file ({type(e).__name__})") from None
+    s15 = d == DATASETS.index("scene15")
+    probs = np.concatenate([probs[s15]] * scene15_repeat + [probs[~s15]])
+    y = np.concatenate([y[s15]] * scene15_repeat + [y[~s15]])
+    if probs.shape != (len(data.y_train), len(SCENE_CLASSES)) or not np.array_equal(y, data.y_train):
+        raise InputError(f"{path}: made for other training images ({len(y)} rows after the "
+                         f"15-Scene repeats, {len(data.y_train)} training images here); make it "
+                         "with the same data and --limit")
+    return probs.astype(np.float32)
+
+
 def train_scenes(data_root: str | Path, run_dir: str | Path, *, size: int = 64,
                  config: Any = None, resume: bool = False, quiet: bool = False,
                  limit: int | None = None, scene15_repeat: int = 2,
-                 on_finish: Callable[[Path], Any] | None = None, stack: int = 1) -> Path:
+                 on_finish: Callable[[Path], Any] | None = None, stack: int = 1,
+                 distillation: Any = None) -> Path:
     """Train the scene classifier with the kit's trainer (``config``: a
     :class:`~moviemotion.learn.train.TrainConfig`); the best epoch maximizes the mean of the
     two datasets' validation accuracies. Returns the run folder. ``stack`` G > 1: G runs of
     seeds ``config.seed`` .. ``+G-1`` trained at once as one stacked network (for a GPU:
-    :func:`moviemotion.learn.train.train_stacked`), in ``run_dir/s<seed>``."""
+    :func:`moviemotion.learn.train.train_stacked`), in ``run_dir/s<seed>``.
+    ``distillation`` (:class:`~moviemotion.learn.distill.Distillation` whose one teacher is a
+    teacher file of :mod:`moviemotion.content.scene_teacher`): train on its soft targets too
+    (a resumed distilled run reads the settings from ``distill.json``)."""
+    import json
     from dataclasses import replace
 
     from moviemotion.learn.train import TrainConfig, member_dirs, train, train_stacked
@@ -199,6 +226,16 @@ def train_scenes(data_root: str | Path, run_dir: str | Path, *, size: int = 64,
     dirs = member_dirs(run_dir, config.seed, stack)
     if stack > 1 and resume:
         raise InputError("--resume: a stacked run does not resume (each member keeps its best epoch)")
+    record = Path(run_dir) / "distill.json"
+    if distillation is None and resume and record.is_file():
+        from moviemotion.learn.distill import Distillation
+
+        stored = json.loads(record.read_text())
+        distillation = Distillation(tuple(stored["teachers"]), stored["alpha"], stored["temperature"])
+    if distillation is not None:
+        distillation = distillation.checked()
+        if stack > 1 or len(distillation.teachers) != 1:
+            raise InputError("scene distillation takes one teacher file and no --stack")
     data = load_scene_data(data_root, size, SPLIT_SEED, scene15_repeat=scene15_repeat, limit=limit)
     task = scene_task(size)
 
@@ -215,6 +252,14 @@ def train_scenes(data_root: str | Path, run_dir: str | Path, *, size: int = 64,
                       (data.x_train, data.y_train), (data.x_val, data.y_val), quiet=quiet,
                       val_metrics=val_metrics, select="val_mean_accuracy", on_finish=done)
         return Path(run_dir)
+    if distillation is not None:
+        from moviemotion.learn.distill import distill
+
+        probs = teacher_targets(distillation.teachers[0], data, scene15_repeat)
+        return distill(task, config, run_dir, (data.x_train, data.y_train),
+                       (data.x_val, data.y_val), distillation, resume=resume, probs=probs,
+                       quiet=quiet, val_metrics=val_metrics, select="val_mean_accuracy",
+                       on_finish=done)
     return train(task, config, run_dir, (data.x_train, data.y_train), (data.x_val, data.y_val),
                  resume=resume, quiet=quiet, val_metrics=val_metrics,
                  select="val_mean_accuracy", on_finish=done)

@@ -1,0 +1,180 @@
+"""The classical teacher of the scene CNN: Fisher vectors, per-dataset regressions, out of fold.
+
+The scene model must stay a CNN with global average pooling + a linear head (its class
+activation maps are exact), yet classical from-scratch models describe these small datasets
+better than our small CNN does (docs/scenes.md). So they teach it: the CNN is trained on the
+labels *and* on this teacher's probabilities (``moviemotion train scenes --teacher FILE``,
+:mod:`moviemotion.learn.distill`), and only the CNN is shipped.
+
+**The teacher.** Images at 128 x 128, described on one dense grid
+(:func:`moviemotion.learn.fisher.describe_images`); two channels, each an improved Fisher
+vector (:class:`~moviemotion.learn.fisher.FisherEncoder`, fitted on a sample of the training
+images' descriptors with their grid position appended) and one logistic regression per
+dataset over that dataset's own classes:
+
+========================  ===========  ==========  ====
+channel                   PCA dims     components  C
+========================  ===========  ==========  ====
+dense RootSIFT            64 + (x, y)  256         100
+local colour statistics   32 + (x, y)  128         1
+========================  ===========  ==========  ====
+
+The teacher is the geometric mean of the two channels' probabilities, renormalized (classes
+of the other dataset get 0). **Out of fold:** a training image's probabilities come from the
+regressions of ``folds`` stratified folds that did not see it (the encoders are unsupervised
+and see every training image), so the teacher is as unsure about a training image as it would
+be about a new one; a regression fitted on the whole training split scores the validation
+images (reported, and used by ``scripts/fisher_probe.py``).
+
+**File** (``.npz``): ``probs`` (N, 17) float32, ``y`` (N,) and ``dataset`` (N,) index into
+:data:`~moviemotion.content.scene_training.DATASETS`, one row per distinct training image
+in the order of :func:`~moviemotion.content.scene_training.load_scene_data` (15-Scene not
+repeated); ``val_probs`` / ``val_y`` / ``val_dataset`` the same for the validation images;
+``scores`` a JSON text of the teacher's accuracies (out-of-fold training and validation, per
+channel and together); ``settings`` a JSON text of the settings above.
+
+>>> from moviemotion.content.scene_teacher import CHANNELS
+>>> [c.name for c in CHANNELS]
+['sift', 'color']
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from moviemotion.content.scene_training import (
+    DATASETS,
+    SCENE_CLASSES,
+    SceneData,
+    dataset_scores,
+    load_scene_data,
+)
+from moviemotion.errors import InputError
+
+#: The teacher's image size (15-Scene's own; Intel6 is upscaled from 100).
+SIZE = 128
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One Fisher-vector channel: its descriptor (a key of ``describe_images``), encoder
+    and regression settings; ``xy_scale`` weighs the appended grid position."""
+
+    name: str
+    components: int
+    pca_dims: int
+    C: float
+    xy_scale: float = 1.0
+
+
+CHANNELS = (Channel("sift", 256, 64, 100.0), Channel("color", 128, 32, 1.0, xy_scale=2.0))
+
+
+def encode_channels(data: SceneData, workers: int = 2, seed: int = 0,
+                    say: Callable[[str], Any] = print) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per channel, the (training, validation) Fisher vectors of ``data`` (images at
+    :data:`SIZE`); the encoders are fitted on a sample of the training descriptors."""
+    from moviemotion.learn.fisher import (
+        FisherEncoder,
+        dense_grid,
+        describe_images,
+        grid_positions,
+        sample_grid,
+    )
+
+    if data.x_train.shape[-1] != SIZE or data.x_val.shape[-1] != SIZE:
+        raise InputError(f"the scene teacher describes {SIZE} x {SIZE} images")
+    t = time.time()
+    desc = {s: describe_images(getattr(data, f"x_{s}"), workers=workers) for s in ("train", "val")}
+    say(f"described {len(data.x_train)} + {len(data.x_val)} images in {time.time() - t:.0f} s")
+    pos = grid_positions(dense_grid(SIZE, SIZE), SIZE, SIZE)
+    out = {}
+    for ch in CHANNELS:
+        t = time.time()
+        tr, va = desc["train"][ch.name], desc["val"][ch.name]
+        ii, jj = sample_grid(len(tr), tr.shape[1], seed=seed)
+        xy = ch.xy_scale * pos
+        sample = tr[ii[:, None], jj].reshape(-1, tr.shape[-1]).astype(np.float32)
+        enc = FisherEncoder(ch.components, ch.pca_dims, seed=seed).fit(sample, xy[jj].reshape(-1, 2))
+        out[ch.name] = (enc.transform(tr, [xy] * len(tr)), enc.transform(va, [xy] * len(va)))
+        say(f"{ch.name}: {enc.dims}-d Fisher vectors in {time.time() - t:.0f} s")
+    return out
+
+
+def _regression(x: np.ndarray, y: np.ndarray, C: float):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=C, max_iter=2000).fit(x, y)
+
+
+def channel_probs(train: np.ndarray, val: np.ndarray, data: SceneData, C: float,
+                  folds: int = 5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(out-of-fold training, validation) probabilities (N, 17) of one channel's features:
+    per dataset a regression over its own classes (other classes 0)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    k = len(SCENE_CLASSES)
+    p_train, p_val = np.zeros((len(train), k)), np.zeros((len(val), k))
+    for di in range(len(DATASETS)):
+        tr, va = np.flatnonzero(data.d_train == di), np.flatnonzero(data.d_val == di)
+        if len(tr) == 0:
+            continue
+        if len(va):
+            m = _regression(train[tr], data.y_train[tr], C)
+            p_val[np.ix_(va, m.classes_)] = m.predict_proba(val[va])
+        split = StratifiedKFold(folds, shuffle=True, random_state=seed)
+        for a, b in split.split(tr, data.y_train[tr]):
+            m = _regression(train[tr[a]], data.y_train[tr[a]], C)
+            p_train[np.ix_(tr[b], m.classes_)] = m.predict_proba(train[tr[b]])
+    return p_train, p_val
+
+
+def geometric_mean(probs: list[np.ndarray]) -> np.ndarray:
+    """The renormalized geometric mean of probability arrays (0 stays 0)."""
+    logs = np.mean([np.log(np.clip(p, 1e-12, None)) for p in probs], axis=0)
+    g = np.exp(logs - logs.max(axis=1, keepdims=True))
+    g[np.all([p <= 0 for p in probs], axis=0)] = 0.0
+    return (g / g.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def make_teacher(data_root: str | Path, out: str | Path, *, workers: int = 2, folds: int = 5,
+                 limit: int | None = None, seed: int = 0,
+                 say: Callable[[str], Any] = print) -> dict[str, Any]:
+    """Compute the teacher on the scenes data and write its file ``out`` (atomically);
+    returns its scores (see the module docstring)."""
+    from moviemotion.content.scene_training import SPLIT_SEED
+    from moviemotion.io import atomic_path
+
+    if folds < 2:
+        raise InputError(f"--folds {folds}: at least 2")
+    data = load_scene_data(data_root, SIZE, SPLIT_SEED, gray_fraction=0, scene15_repeat=1,
+                           limit=limit)
+    features = encode_channels(data, workers, seed, say)
+    probs = {ch.name: channel_probs(*features[ch.name], data, ch.C, folds, seed) for ch in CHANNELS}
+    teacher = tuple(geometric_mean([probs[c.name][i] for c in CHANNELS]) for i in (0, 1))
+    scores: dict[str, Any] = {}
+    for name, (p_train, p_val) in {**probs, "teacher": teacher}.items():
+        scores[name] = {
+            "out_of_fold": {k: round(v, 4) for k, v in dataset_scores(
+                p_train, data.y_train, data.d_train).items() if not k.endswith("_any")},
+            "val": {k: round(v, 4) for k, v in dataset_scores(
+                p_val, data.y_val, data.d_val).items() if not k.endswith("_any")}}
+    settings = {"size": SIZE, "folds": folds, "seed": seed, "limit": limit,
+                "channels": [asdict(c) for c in CHANNELS], "fusion": "geometric mean"}
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out) as tmp, open(tmp, "wb") as fh:
+        np.savez_compressed(
+            fh, probs=teacher[0], y=data.y_train, dataset=data.d_train, val_probs=teacher[1],
+            val_y=data.y_val, val_dataset=data.d_val, scores=np.asarray(json.dumps(scores)),
+            settings=np.asarray(json.dumps(settings)),
+            **{f"{c.name}_val_probs": probs[c.name][1].astype(np.float32) for c in CHANNELS})
+    say(f"teacher: {json.dumps(scores['teacher'])}")
+    return scores
