@@ -144,6 +144,7 @@ def train_scene_teacher_command(
         help="At most this many images per dataset and split (a quick pipeline check; "
              "train the student with the same --limit).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the encoder sample and the folds.")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Make the classical teacher of the scene CNN (Fisher vectors of dense SIFT and of local
     colour statistics, per-dataset logistic regressions; out-of-fold probabilities over the
@@ -155,7 +156,7 @@ def train_scene_teacher_command(
     from moviemotion.progress import say
 
     make_teacher(data, out, workers=workers, folds=folds, limit=limit, seed=seed,
-                 say=lambda m: say("note", m))
+                 say=lambda m: say("note", m), quiet=quiet)
     console.print(f"wrote {out}; distill it with `moviemotion train scenes --data {data} "
                   f"--teacher {out}`", highlight=False, markup=False)
 

@@ -85,9 +85,11 @@ CHANNELS = (Channel("sift", 256, 64, 100.0), Channel("color", 128, 32, 1.0, xy_s
 
 
 def encode_channels(data: SceneData, workers: int = 2, seed: int = 0,
-                    say: Callable[[str], Any] = print) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+                    say: Callable[[str], Any] = print,
+                    progress: Callable[[int], Any] | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per channel, the (training, validation) Fisher vectors of ``data`` (images at
-    :data:`SIZE`); the encoders are fitted on a sample of the training descriptors."""
+    :data:`SIZE`); the encoders are fitted on a sample of the training descriptors.
+    ``progress(n)`` after each chunk of described images."""
     from moviemotion.learn.fisher import (
         FisherEncoder,
         dense_grid,
@@ -99,7 +101,8 @@ def encode_channels(data: SceneData, workers: int = 2, seed: int = 0,
     if data.x_train.shape[-1] != SIZE or data.x_val.shape[-1] != SIZE:
         raise InputError(f"the scene teacher describes {SIZE} x {SIZE} images")
     t = time.time()
-    desc = {s: describe_images(getattr(data, f"x_{s}"), workers=workers) for s in ("train", "val")}
+    desc = {s: describe_images(getattr(data, f"x_{s}"), workers=workers, progress=progress)
+            for s in ("train", "val")}
     say(f"described {len(data.x_train)} + {len(data.x_val)} images in {time.time() - t:.0f} s")
     pos = grid_positions(dense_grid(SIZE, SIZE), SIZE, SIZE)
     out = {}
@@ -186,17 +189,22 @@ def apply_temperatures(probs: np.ndarray, d: np.ndarray, taus: dict[str, float])
 
 def make_teacher(data_root: str | Path, out: str | Path, *, workers: int = 2, folds: int = 5,
                  limit: int | None = None, seed: int = 0,
-                 say: Callable[[str], Any] = print) -> dict[str, Any]:
+                 say: Callable[[str], Any] = print, quiet: bool = True) -> dict[str, Any]:
     """Compute the teacher on the scenes data and write its file ``out`` (atomically);
-    returns its scores (see the module docstring)."""
+    returns its scores (see the module docstring). ``quiet=False``: a progress bar while the
+    images are described (most of the time), ``say`` after each stage."""
     from moviemotion.content.scene_training import SPLIT_SEED
     from moviemotion.io import atomic_path
+    from moviemotion.progress import progress_bar
 
     if folds < 2:
         raise InputError(f"--folds {folds}: at least 2")
     data = load_scene_data(data_root, SIZE, SPLIT_SEED, gray_fraction=0, scene15_repeat=1,
                            limit=limit)
-    features = encode_channels(data, workers, seed, say)
+    with progress_bar(disable=quiet) as bar:
+        task = bar.add_task("describing scenes (dense SIFT, colour)",
+                            total=len(data.x_train) + len(data.x_val), unit="images")
+        features = encode_channels(data, workers, seed, say, lambda n: bar.advance(task, n))
     probs = {ch.name: channel_probs(*features[ch.name], data, ch.C, folds, seed) for ch in CHANNELS}
     mean = tuple(geometric_mean([probs[c.name][i] for c in CHANNELS]) for i in (0, 1))
     taus = calibrate(mean[0], data.y_train, data.d_train)
