@@ -25,13 +25,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def _geo(probs: list[np.ndarray], weights: list[float]) -> np.ndarray:
-    """The weighted geometric mean of probability arrays (unnormalized: argmax is scored)."""
-    return np.exp(sum(w * np.log(p + 1e-9) for w, p in zip(weights, probs, strict=True)))
-
-
 def probe_scenes(root: str, teacher: str, model: str | None, fuse: float) -> dict:
     from moviemotion.content import SceneClassifier
+    from moviemotion.content.scene_teacher import geometric_mean
     from moviemotion.content.scene_training import DATASETS, dataset_scores, load_scene_data
 
     with np.load(teacher) as t:
@@ -44,8 +40,8 @@ def probe_scenes(root: str, teacher: str, model: str | None, fuse: float) -> dic
     cnn = SceneClassifier(model, threads=2).predict(list(data.x_val.transpose(0, 2, 3, 1)))
     scores = {name: dataset_scores(p, y, d)
               for name, p in (("fisher", sift), ("colour_stats", colour), ("cnn", cnn),
-                              (f"fused_{fuse}", _geo([cnn, sift], [1 - fuse, fuse])),
-                              ("fused_thirds_cnn_sift_colour", _geo([cnn, sift, colour], [1 / 3] * 3)))}
+                              (f"fused_{fuse}", geometric_mean([cnn, sift], [1 - fuse, fuse])),
+                              ("fused_thirds_cnn_sift_colour", geometric_mean([cnn, sift, colour])))}
     out = {ds: {"images": int((d == di).sum()),
                 **{name: s[f"{ds}_accuracy"] for name, s in scores.items()}}
            for di, ds in enumerate(DATASETS)}

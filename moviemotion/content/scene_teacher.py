@@ -146,20 +146,27 @@ def channel_probs(train: np.ndarray, val: np.ndarray, data: SceneData, C: float,
     return p_train, p_val
 
 
-def geometric_mean(probs: list[np.ndarray]) -> np.ndarray:
-    """The renormalized geometric mean of probability arrays (0 stays 0)."""
-    logs = np.mean([np.log(np.clip(p, 1e-12, None)) for p in probs], axis=0)
+def geometric_mean(probs: list[np.ndarray], weights: list[float] | None = None) -> np.ndarray:
+    """The renormalized (weighted; default equal) geometric mean of probability arrays (0
+    where every array has 0)."""
+    logs = np.average([np.log(np.clip(p, 1e-12, None)) for p in probs], axis=0, weights=weights)
     g = np.exp(logs - logs.max(axis=1, keepdims=True))
     g[np.all([p <= 0 for p in probs], axis=0)] = 0.0
     return (g / g.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def _temper(probs: np.ndarray, tau: float) -> np.ndarray:
+    """``softmax(log p / tau)`` over the classes ``p`` gives any probability (0 stays 0)."""
+    from moviemotion.learn.distill import soften
+
+    out = soften(probs, tau) * (probs > 0)
+    return out / out.sum(axis=1, keepdims=True)
 
 
 def calibrate(probs: np.ndarray, y: np.ndarray, d: np.ndarray) -> dict[str, float]:
     """Per dataset, the temperature ``tau`` (0.05-5) whose ``softmax(log p / tau)`` of the
     rows ``d == index`` has the least negative log-likelihood of their labels ``y``."""
     from scipy.optimize import minimize_scalar
-
-    from moviemotion.learn.distill import soften
 
     taus = {}
     for di, dataset in enumerate(DATASETS):
@@ -168,7 +175,7 @@ def calibrate(probs: np.ndarray, y: np.ndarray, d: np.ndarray) -> dict[str, floa
             continue
 
         def nll(tau: float, rows=rows) -> float:
-            return float(-np.log(soften(probs[rows], tau)[np.arange(len(rows)), y[rows]]
+            return float(-np.log(_temper(probs[rows], tau)[np.arange(len(rows)), y[rows]]
                                  + 1e-12).mean())
 
         taus[dataset] = round(float(minimize_scalar(nll, bounds=(0.05, 5.0), method="bounded").x), 4)
@@ -177,14 +184,12 @@ def calibrate(probs: np.ndarray, y: np.ndarray, d: np.ndarray) -> dict[str, floa
 
 def apply_temperatures(probs: np.ndarray, d: np.ndarray, taus: dict[str, float]) -> np.ndarray:
     """``probs`` with each dataset's rows softened/sharpened at its temperature (0 stays 0)."""
-    from moviemotion.learn.distill import soften
-
     out = np.array(probs, np.float32)
     for di, dataset in enumerate(DATASETS):
         rows = d == di
         if dataset in taus and rows.any():
-            out[rows] = soften(out[rows], taus[dataset]) * (out[rows] > 0)
-    return out / out.sum(axis=1, keepdims=True)
+            out[rows] = _temper(out[rows], taus[dataset])
+    return out
 
 
 def make_teacher(data_root: str | Path, out: str | Path, *, workers: int = 2, folds: int = 5,

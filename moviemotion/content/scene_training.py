@@ -217,21 +217,16 @@ def train_scenes(data_root: str | Path, run_dir: str | Path, *, size: int = 64,
     ``distillation`` (:class:`~moviemotion.learn.distill.Distillation` whose one teacher is a
     teacher file of :mod:`moviemotion.content.scene_teacher`): train on its soft targets too
     (a resumed distilled run reads the settings from ``distill.json``)."""
-    import json
     from dataclasses import replace
 
+    from moviemotion.learn.distill import resumed
     from moviemotion.learn.train import TrainConfig, member_dirs, train, train_stacked
 
     config = config or TrainConfig(arch="resnet")
     dirs = member_dirs(run_dir, config.seed, stack)
     if stack > 1 and resume:
         raise InputError("--resume: a stacked run does not resume (each member keeps its best epoch)")
-    record = Path(run_dir) / "distill.json"
-    if distillation is None and resume and record.is_file():
-        from moviemotion.learn.distill import Distillation
-
-        stored = json.loads(record.read_text())
-        distillation = Distillation(tuple(stored["teachers"]), stored["alpha"], stored["temperature"])
+    distillation = resumed(run_dir, distillation, resume)
     if distillation is not None:
         distillation = distillation.checked()
         if stack > 1 or len(distillation.teachers) != 1:

@@ -61,10 +61,11 @@ def train(config: TrainConfig, run_dir: str | Path, resume: bool = False,
                   f"validating on {len(val_set)} {cfg.val_split}; run folder {run_dir}")
     val_metrics = _val_metrics(val_set, train_set)
 
-    train_data, loss_fn = train_set, None
-    if distillation is not None or (resume and (run_dir / "distill.json").is_file()):
-        from moviemotion.learn import distill
+    from moviemotion.learn import distill
 
+    train_data, loss_fn = train_set, None
+    distillation = distill.resumed(run_dir, distillation, resume)
+    if distillation is not None:
         targets, loss_fn, _ = distill.prepare(run_dir, distillation, train_set.x, train_set.y,
                                               resume=resume, threads=cfg.threads, device=cfg.device,
                                               label_smoothing=cfg.label_smoothing or 0.0)

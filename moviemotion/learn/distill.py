@@ -161,6 +161,17 @@ def teacher_probabilities(teachers: Sequence[str | os.PathLike[str]], x: np.ndar
     return probs
 
 
+def resumed(run_dir: str | os.PathLike[str], distillation: Distillation | None,
+            resume: bool) -> Distillation | None:
+    """``distillation``, or with ``resume`` and none given, the settings a distilled run in
+    ``run_dir`` recorded (``distill.json``); None when there is nothing to distill."""
+    record = Path(run_dir) / DISTILL_FILE
+    if distillation is None and resume and record.is_file():
+        stored = json.loads(record.read_text())
+        return Distillation(tuple(stored["teachers"]), stored["alpha"], stored["temperature"])
+    return distillation
+
+
 def prepare(run_dir: str | os.PathLike[str], distillation: Distillation | None, x: np.ndarray,
             y: np.ndarray, *, resume: bool = False, label_smoothing: float = 0.0,
             threads: int | None = None, device: str = "cpu",
@@ -171,28 +182,22 @@ def prepare(run_dir: str | os.PathLike[str], distillation: Distillation | None, 
     model's out-of-fold predictions, :mod:`moviemotion.content.scene_teacher`); the teachers
     then name the file they came from and are not run."""
     run_dir = Path(run_dir)
-    record = run_dir / DISTILL_FILE
+    distillation = resumed(run_dir, distillation, resume)
     if distillation is None:
-        if not (resume and record.is_file()):
-            raise InputError(f"{run_dir}: no {DISTILL_FILE}; name the teachers (--teacher)")
-        stored = json.loads(record.read_text())
-        distillation = Distillation(tuple(stored["teachers"]), stored["alpha"],
-                                    stored["temperature"])
+        raise InputError(f"{run_dir}: no {DISTILL_FILE}; name the teachers (--teacher)")
     distillation = distillation.checked()
     y = np.asarray(y)
     if probs is None:
         probs = teacher_probabilities(distillation.teachers, x, run_dir / CACHE_FILE, threads,
                                       device)
-    elif np.shape(probs)[0] != len(y):
-        raise InputError(f"teacher probabilities {np.shape(probs)} do not match {len(y)} "
-                         "training labels")
+    targets = soft_targets(y, probs, distillation.temperature)      # checks probs against y
     run_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(record, {
+    atomic_write_json(run_dir / DISTILL_FILE, {
         **asdict(distillation),
         "members": describe(distillation.teachers),
-        "teacher_train_accuracy": float((probs.argmax(1) == y).mean()),
+        "teacher_train_accuracy": float((np.asarray(probs).argmax(1) == y).mean()),
         "loss": "alpha * CE(label) + (1 - alpha) * T^2 * KL(teacher_T || student_T)"})
-    return (soft_targets(y, probs, distillation.temperature),
+    return (targets,
             distillation_loss(distillation.alpha, distillation.temperature, label_smoothing),
             distillation)
 
